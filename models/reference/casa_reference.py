@@ -18,6 +18,7 @@ modeling_llama.py, modeling_llava.py). Two independent code paths compute the la
 
 Usage (also importable; make_fixtures.py uses it):
     casa_reference.py --model DIR --request REQUEST.json [--out LOGITS.npy] [--greedy N]
+    casa_reference.py --self-test
 """
 
 import argparse
@@ -742,8 +743,10 @@ def greedy(session, max_new_tokens):
 
 
 def check_close(a, b, what, rel=1e-9):
+    if a.numel() == 0:
+        return 0.0
     scale = max(1.0, float(a.abs().max()))
-    diff = float((a - b).abs().max()) if a.numel() else 0.0
+    diff = float((a - b).abs().max())
     if diff > rel * scale:
         raise AssertionError(f"{what}: max |diff| {diff:.3e} > {rel:.0e} * {scale:.3f}")
     return diff
@@ -785,7 +788,76 @@ def run_request(model, request, request_dir, max_new_tokens=0):
     return result
 
 
+# ----------------------------------------------------------------------------------------
+# Self-test: the helpers shared by prefill and decode checked against plain formulas
+# ----------------------------------------------------------------------------------------
+
+def self_test():
+    """Checks the shared building blocks independently (prefill == decode cannot catch a bug
+    in code both paths use)."""
+    g = torch.Generator().manual_seed(0)
+    # RoPE against the pair-rotation formula of §4.3.
+    for style, hd in (("interleaved", 6), ("interleaved", 12), ("half", 8), ("half", 10)):
+        n_heads, theta = 3, 10000.0
+        x = torch.randn(5, n_heads * hd, generator=g, dtype=F64)
+        pos = torch.tensor([0, 1, 2, 7, 40])
+        got = apply_rope(x, pos, n_heads, hd, rope_inv_freq(hd, theta), style).reshape(5, n_heads, hd)
+        xh = x.reshape(5, n_heads, hd)
+        want = torch.empty_like(xh)
+        for t in range(5):
+            for k in range(hd // 2):
+                freq = float(torch.tensor(theta, dtype=torch.float32) ** torch.tensor(2 * k / hd,
+                                                                                       dtype=torch.float32))
+                angle = float(pos[t]) * float(torch.tensor(1.0, dtype=torch.float32) /
+                                              torch.tensor(freq, dtype=torch.float32))
+                a, b = (2 * k, 2 * k + 1) if style == "interleaved" else (k, k + hd // 2)
+                c, s = math.cos(angle), math.sin(angle)
+                want[t, :, a] = xh[t, :, a] * c - xh[t, :, b] * s
+                want[t, :, b] = xh[t, :, b] * c + xh[t, :, a] * s
+        check_close(want, got, f"rope {style} hd {hd}", rel=1e-6)
+    # Attention against a per-head, per-query loop with GQA head mapping.
+    n_heads, n_kv, hd, tq, tk = 6, 2, 4, 3, 5
+    q = torch.randn(tq, n_heads * hd, generator=g, dtype=F64)
+    k = torch.randn(tk, n_kv * hd, generator=g, dtype=F64)
+    v = torch.randn(tk, n_kv * hd, generator=g, dtype=F64)
+    allowed = torch.rand(tq, tk, generator=g) > 0.4
+    allowed[:, 0] = True
+    got = multi_head_attention(q, k, v, allowed, n_heads, n_kv, hd)
+    want = torch.zeros_like(got)
+    for h in range(n_heads):
+        kvh = h // (n_heads // n_kv)
+        for i in range(tq):
+            keys = [j for j in range(tk) if allowed[i, j]]
+            scores = [float(q[i, h * hd:(h + 1) * hd] @ k[j, kvh * hd:(kvh + 1) * hd]) / math.sqrt(hd)
+                      for j in keys]
+            top = max(scores)
+            weights = [math.exp(s - top) for s in scores]
+            for w_, j in zip(weights, keys):
+                want[i, h * hd:(h + 1) * hd] += w_ / sum(weights) * v[j, kvh * hd:(kvh + 1) * hd]
+    check_close(want, got, "attention", rel=1e-12)
+    # Patch embedding (conv, row-major flatten) against explicit patch dot products.
+    c_, p_, s_, d_ = 3, 4, 8, 5
+    img = torch.randn(c_, s_, s_, generator=g, dtype=F64)
+    wconv = torch.randn(d_, c_, p_, p_, generator=g, dtype=F64)
+    bconv = torch.randn(d_, generator=g, dtype=F64)
+    got = F.conv2d(img[None], wconv, bconv, stride=p_).flatten(2).transpose(1, 2)[0]
+    grid = s_ // p_
+    for r in range(grid):
+        for col in range(grid):
+            patch = img[:, r * p_:(r + 1) * p_, col * p_:(col + 1) * p_]
+            want_row = (wconv * patch[None]).sum(dim=(1, 2, 3)) + bconv
+            check_close(want_row, got[r * grid + col], "patch embedding", rel=1e-12)
+    # BF16 widening is exact.
+    values = torch.randn(64, generator=g).to(torch.bfloat16)
+    raw = values.view(torch.int16).numpy().astype("<i2").tobytes()
+    assert torch.equal(_decode_tensor(raw, "BF16", [64], "test"), values.to(F64))
+    print("self-test ok")
+
+
 def main():
+    if sys.argv[1:] == ["--self-test"]:
+        self_test()
+        return
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", required=True)
     parser.add_argument("--request", required=True)

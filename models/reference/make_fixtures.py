@@ -86,10 +86,13 @@ def write_weights(model_dir, tensors, shards):
     write_json(os.path.join(model_dir, "model.safetensors.index.json"), index)
 
 
-def write_json(path, obj):
+def write_json(path, obj, compact=False):
     with open(path, "w") as f:
-        json.dump(obj, f, indent=2)
-        f.write("\n")
+        if compact:
+            f.write(json.dumps(obj) + "\n")
+        else:
+            json.dump(obj, f, indent=2)
+            f.write("\n")
 
 
 def write_npy(path, tensor):
@@ -279,7 +282,7 @@ def make_projector_weights(w, vision_hidden, text_hidden):
     w.linear("multi_modal_projector.linear_2", text_hidden, text_hidden, True)
 
 
-def make_attention_weights(w, prefix, tc, o_bias):
+def make_attention_weights(w, prefix, tc, o_bias, out_gain=1.0):
     d = tc["hidden_size"]
     h, kv = tc["num_attention_heads"], tc.get("num_key_value_heads", tc["num_attention_heads"])
     hd = tc.get("head_dim") or d // h
@@ -287,7 +290,7 @@ def make_attention_weights(w, prefix, tc, o_bias):
     w.linear(prefix + "q_proj", h * hd, d, ab, gain=2.0)
     w.linear(prefix + "k_proj", kv * hd, d, ab, gain=2.0)
     w.linear(prefix + "v_proj", kv * hd, d, ab)
-    w.linear(prefix + "o_proj", d, h * hd, o_bias)
+    w.linear(prefix + "o_proj", d, h * hd, o_bias, gain=out_gain)
 
 
 def make_text_weights(w, tc, casa_layers, share, o_bias):
@@ -295,19 +298,21 @@ def make_text_weights(w, tc, casa_layers, share, o_bias):
     d, i, v = tc["hidden_size"], tc["intermediate_size"], tc["vocab_size"]
     tied = tc.get("tie_word_embeddings", False)
     # Tied: the embedding doubles as lm_head, so keep it small enough for O(1-10) logits.
-    w.normal(p + "model.embed_tokens.weight", (v, d), 0.5 if tied else 1.0)
+    # Tied models also get stronger layer outputs, else greedy just repeats the input token.
+    w.normal(p + "model.embed_tokens.weight", (v, d), 0.3 if tied else 1.0)
+    out_gain = 2.5 if tied else 1.0
     mb = tc.get("mlp_bias", False)
     for k in range(tc["num_hidden_layers"]):
         lp = f"{p}model.layers.{k}."
         w.norm_weight(lp + "input_layernorm.weight", d)
-        make_attention_weights(w, lp + "self_attn.", tc, o_bias)
+        make_attention_weights(w, lp + "self_attn.", tc, o_bias, out_gain)
         if k in casa_layers and not share:
             w.norm_weight(lp + "casa_layernorm.weight", d)
-            make_attention_weights(w, lp + "casa_attn.", tc, o_bias)
+            make_attention_weights(w, lp + "casa_attn.", tc, o_bias, out_gain)
         w.norm_weight(lp + "post_attention_layernorm.weight", d)
         w.linear(lp + "mlp.gate_proj", i, d, mb)
         w.linear(lp + "mlp.up_proj", i, d, mb)
-        w.linear(lp + "mlp.down_proj", d, i, mb)
+        w.linear(lp + "mlp.down_proj", d, i, mb, gain=out_gain)
     w.norm_weight(p + "model.norm.weight", d)
     if not tied:
         w.normal(p + "lm_head.weight", (v, d), 3.0 / np.sqrt(d))
@@ -554,12 +559,27 @@ def build_fixture(spec, log):
         build_case(model, model_dir, case, log)
 
 
+def check_image_influence(model, case, result):
+    """Sanity of the fixture itself: rows before the first image are those of the same tokens
+    without images (causality), and rows after an image really depend on it (not degenerate)."""
+    if not case["images"]:
+        return None
+    plain, _ = model.prefill(case["tokens"], [])
+    first = case["images"][0][1]
+    before = result["logits"][:first]
+    ref.check_close(plain[:first], before, "rows before the first image vs no images")
+    after = (result["logits"][first:] - plain[first:]).abs()
+    if first < len(case["tokens"]) and float(after.max()) < 0.1:
+        raise AssertionError(f"{case['name']}: images barely change the logits ({float(after.max()):.2e})")
+    return float(after.max()) if after.numel() else 0.0
+
+
 def build_case(model, model_dir, case, log):
     case_dir = os.path.join(model_dir, "cases", case["name"])
     os.makedirs(case_dir)
     request = {"tokens": case["tokens"],
                "images": [{"path": f"../../../images/{file}", "insert_at": at} for file, at in case["images"]]}
-    write_json(os.path.join(case_dir, "request.json"), request)
+    write_json(os.path.join(case_dir, "request.json"), request, compact=True)
     result = ref.run_request(model, request, case_dir, case["greedy"])
 
     # Cut the continuation before any near-tie (float32 implementations could pick either).
@@ -571,16 +591,21 @@ def build_case(model, model_dir, case, log):
     keep = next((k for k, m in enumerate(margins) if m < MIN_GREEDY_MARGIN), len(generated))
     generated = generated[:keep]
 
+    influence = check_image_influence(model, case, result)
+
     write_npy(os.path.join(case_dir, "logits.npy"), result["logits"].numpy())
     if result["pixels"]:
         write_npy(os.path.join(case_dir, "pixels.npy"), np.stack(result["pixels"]))
         write_npy(os.path.join(case_dir, "vision_features.npy"), torch.stack(result["features"]).numpy())
         write_npy(os.path.join(case_dir, "image_embeddings.npy"), torch.stack(result["embeddings"]).numpy())
-    write_json(os.path.join(case_dir, "greedy.json"), {"max_new_tokens": len(generated), "generated": generated})
+    write_json(os.path.join(case_dir, "greedy.json"), {"max_new_tokens": len(generated), "generated": generated},
+               compact=True)
     logits = result["logits"]
     log.append(f"  {case['name']}: T={len(case['tokens'])} images={len(case['images'])} "
                f"logits std {float(logits.std()):.2f} max|.| {float(logits.abs().max()):.2f} "
-               f"prefill-vs-decode {result['prefill_vs_decode']:.1e} greedy {generated}"
+               f"prefill-vs-decode {result['prefill_vs_decode']:.1e} "
+               + ("" if influence is None else f"image influence {influence:.2f} ")
+               + f"greedy {generated}"
                + ("" if keep == case["greedy"] else f" (cut at {keep}: margin {margins[keep]:.1e})")
                + f" min margin {min(margins[:keep] or [float('nan')]):.1e}")
 
