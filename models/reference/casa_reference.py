@@ -33,6 +33,8 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
+# The compute precision. Always float64 for fixtures; make_fixtures.py --check-float32 sets it
+# to float32 once to measure how far a float32 implementation is expected to land.
 F64 = torch.float64
 
 
@@ -59,7 +61,7 @@ def _decode_tensor(raw, dtype, shape, where):
         values = np.frombuffer(raw, dtype="<f4")
     else:
         values = np.frombuffer(raw, dtype="<f8")
-    return torch.from_numpy(values.astype(np.float64).reshape(shape))
+    return torch.from_numpy(values.astype(np.float64).reshape(shape)).to(F64)
 
 
 def read_safetensors(path):
@@ -477,13 +479,19 @@ class Model:
     def check_unused(self):
         """Every stored tensor must be used, except SigLIP's pooling head and tensors after
         the selected vision layer (those are legitimately skipped)."""
+        vp = VisionTower.PREFIX
+        skipped_layers = set()
+        if self.vision is not None and self.vision.select is not None:
+            skipped_layers = set(range(self.vision.select, self.vision.cfg.num_layers))
         stray = []
         for name in self.weights.unused():
-            if name.startswith("vision_tower.vision_model.head."):
+            if name.startswith(vp + "head."):
                 continue
-            if name.startswith("vision_tower.vision_model.post_layernorm."):
+            if self.vision is not None and self.vision.select is not None and \
+                    name.startswith(vp + "post_layernorm."):
                 continue
-            if name.startswith("vision_tower.vision_model.encoder.layers."):
+            if name.startswith(vp + "encoder.layers.") and \
+                    int(name[len(vp + "encoder.layers."):].split(".")[0]) in skipped_layers:
                 continue
             stray.append(name)
         if stray:

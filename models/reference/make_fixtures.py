@@ -610,8 +610,41 @@ def build_case(model, model_dir, case, log):
                + f" min margin {min(margins[:keep] or [float('nan')]):.1e}")
 
 
+def check_float32(specs):
+    """Re-run every committed case with the reference in float32 and report the largest
+    logits error relative to max(1, max|logit|): what a float32 implementation may expect."""
+    ref.F64 = torch.float32
+    worst = 0.0
+    for spec in specs:
+        model_dir = os.path.join(ROOT, spec["name"])
+        model = ref.Model(model_dir)
+        for case in spec["cases"]:
+            case_dir = os.path.join(model_dir, "cases", case["name"])
+            with open(os.path.join(case_dir, "request.json")) as f:
+                request = json.load(f)
+            expected = np.load(os.path.join(case_dir, "logits.npy"))
+            with open(os.path.join(case_dir, "greedy.json")) as f:
+                greedy = json.load(f)
+            images = []
+            if request["images"]:
+                paths = [os.path.join(case_dir, im["path"]) for im in request["images"]]
+                _, _, emb = model.image_embeddings(paths)
+                images = list(zip([im["insert_at"] for im in request["images"]], emb))
+            logits, _ = model.prefill(request["tokens"], images)
+            session = ref.decode_request(model, request["tokens"], images)[1]
+            generated, _ = ref.greedy(session, greedy["max_new_tokens"])
+            err = float(np.abs(logits.numpy() - expected).max()) / max(1.0, float(np.abs(expected).max()))
+            worst = max(worst, err)
+            same = "same greedy" if generated == greedy["generated"] else f"GREEDY DIFFERS {generated}"
+            print(f"{spec['name']}/{case['name']}: float32 rel err {err:.1e}, {same}")
+    print(f"worst float32 relative logits error {worst:.1e}")
+
+
 def main(argv):
     torch.set_num_threads(1)
+    if argv[1:] == ["--check-float32"]:
+        check_float32(fixtures())
+        return
     specs = fixtures()
     wanted = argv[1:] or [s["name"] for s in specs]
     unknown = set(wanted) - {s["name"] for s in specs}
