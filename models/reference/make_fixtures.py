@@ -610,6 +610,29 @@ def build_case(model, model_dir, case, log):
                + f" min margin {min(margins[:keep] or [float('nan')]):.1e}")
 
 
+PREPROCESS_CONFIGS = {
+    "bicubic-32-siglip": preprocessor(32, 3),
+    "bilinear-48-imagenet": preprocessor(48, 2, imagenet=True),
+    # non-square target, rescale only (do_normalize false): height 24, width 56
+    "bicubic-24x56-rescale-only": dict(preprocessor(24, 3), size={"height": 24, "width": 56}, do_normalize=False),
+}
+
+
+def build_preprocess_fixtures(log):
+    """models/fixtures/preprocess/<config>/: preprocessor_config.json and, for every test
+    image, <image file>.npy = float32 [C, H, W] after §5 (what `casa preprocess` writes)."""
+    root = os.path.join(ROOT, "preprocess")
+    if os.path.exists(root):
+        shutil.rmtree(root)
+    for name, pp in PREPROCESS_CONFIGS.items():
+        out = os.path.join(root, name)
+        os.makedirs(out)
+        write_json(os.path.join(out, "preprocessor_config.json"), pp)
+        for image in sorted(os.listdir(IMAGES)):
+            write_npy(os.path.join(out, image + ".npy"), ref.preprocess_image(os.path.join(IMAGES, image), pp))
+        log.append(f"preprocess/{name}: {len(os.listdir(out)) - 1} images")
+
+
 def check_float32(specs):
     """Re-run every committed case with the reference in float32 and report the largest
     logits error relative to max(1, max|logit|): what a float32 implementation may expect."""
@@ -652,6 +675,8 @@ def main(argv):
         raise SystemExit(f"unknown fixtures: {sorted(unknown)}")
     make_images()
     log = []
+    if not argv[1:]:
+        build_preprocess_fixtures(log)
     for spec in specs:
         if spec["name"] in wanted:
             build_fixture(spec, log)
