@@ -393,6 +393,10 @@ def vlm_cases(seed):
         {"name": "three_windows", "tokens": with_markers(seq(seed + 6, 16), [2, 7, 12]),
          "images": [("shapes_p_33x33.png", 2), ("grad_rgb_40x30.png", 7), ("noise_rgb_64x64.png", 12)],
          "greedy": 10},
+        # streaming-like: a new frame every 9 tokens; CASA keeps only the latest window
+        {"name": "stream", "tokens": seq(seed + 7, 36),
+         "images": [("tiny_rgb_8x8.png", 0), ("wide_rgb_120x24.png", 9), ("grey_l_17x45.png", 18),
+                    ("grad_rgb_40x30.png", 27)], "greedy": 8},
     ]
 
 
