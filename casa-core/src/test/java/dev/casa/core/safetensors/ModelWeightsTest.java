@@ -44,17 +44,18 @@ class ModelWeightsTest {
         shard("model-00002-of-00002.safetensors", "w3");
         index("{\"w1\":\"model-00001-of-00002.safetensors\",\"w3\":\"model-00002-of-00002.safetensors\","
                 + "\"w2\":\"model-00001-of-00002.safetensors\"}");
-        try (TensorStore store = ModelWeights.open(dir)) {
-            assertEquals(List.of("w1", "w2", "w3"), List.copyOf(store.names()));
-            assertEquals(1f, store.get("w1").getFloat(0));
-            assertEquals(2f, store.get("w2").getFloat(0));
-            assertEquals(3f, store.get("w3").getFloat(0));
-            var e = assertThrows(SafetensorsException.class, () -> store.get("w4"));
-            assertTrue(e.getMessage().contains("'w4'") && e.getMessage().contains(ModelWeights.INDEX_FILE), e.getMessage());
-            Tensor t = store.get("w3");
-            store.close();
-            assertThrows(IllegalStateException.class, () -> t.getFloat(0), "closing the store unmaps every shard");
-        }
+        TensorStore store = ModelWeights.open(dir);
+        assertEquals(List.of("w1", "w2", "w3"), List.copyOf(store.names()));
+        assertEquals(1f, store.get("w1").getFloat(0));
+        assertEquals(2f, store.get("w2").getFloat(0));
+        assertEquals(3f, store.get("w3").getFloat(0));
+        var e = assertThrows(SafetensorsException.class, () -> store.get("w4"));
+        assertTrue(e.getMessage().contains("'w4'") && e.getMessage().contains(ModelWeights.INDEX_FILE), e.getMessage());
+        Tensor first = store.get("w1");
+        Tensor last = store.get("w3");
+        store.close();
+        assertThrows(IllegalStateException.class, () -> first.getFloat(0), "closing the store unmaps every shard");
+        assertThrows(IllegalStateException.class, () -> last.getFloat(0), "closing the store unmaps every shard");
     }
 
     @Test
