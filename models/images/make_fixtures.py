@@ -174,7 +174,34 @@ def make_images():
     gt = Image.fromarray(scene(23, 17, 33)).quantize(32)
     save("gif_trns_23x17.gif", gt, format="GIF", transparency=5)
     save("gif_1x1.gif", Image.fromarray(np.array([[[1, 2, 3]]], np.uint8)).quantize(2), format="GIF")
+    # first frame smaller than the logical screen, at an offset (Pillow fills the rest)
+    files["gif_offset_26x15.gif"] = gif_on_screen(make_gif(20, 10, 34, None), 26, 15, 3, 2)
+    files["gif_offset_trns_26x15.gif"] = gif_on_screen(make_gif(20, 10, 35, 4), 26, 15, 5, 4)
     return files
+
+
+def make_gif(w, h, seed, transparency):
+    buf = io.BytesIO()
+    kw = {} if transparency is None else {"transparency": transparency}
+    Image.fromarray(scene(w, h, seed)).quantize(16).save(buf, format="GIF", **kw)
+    return buf.getvalue()
+
+
+def gif_on_screen(gif, screen_w, screen_h, left, top):
+    """Rewrites a one-frame GIF: a larger logical screen, the frame at (left, top)."""
+    b = bytearray(gif)
+    b[6:10] = struct.pack("<HH", screen_w, screen_h)
+    pos = 13
+    if b[10] & 0x80:
+        pos += 3 * (2 << (b[10] & 7))
+    while b[pos] == 0x21:  # extensions: introducer, label, sub-blocks
+        pos += 2
+        while b[pos]:
+            pos += b[pos] + 1
+        pos += 1
+    assert b[pos] == 0x2C, "image descriptor expected"
+    b[pos + 1:pos + 5] = struct.pack("<HH", left, top)
+    return bytes(b)
 
 
 # ---------------------------------------------------------------- expected outputs
