@@ -174,6 +174,14 @@ def make_images():
     gt = Image.fromarray(scene(23, 17, 33)).quantize(32)
     save("gif_trns_23x17.gif", gt, format="GIF", transparency=5)
     save("gif_1x1.gif", Image.fromarray(np.array([[[1, 2, 3]]], np.uint8)).quantize(2), format="GIF")
+    # palette indices past a 2-entry palette: Pillow's palette defaults to the grey ramp (i, i, i)
+    files["p_short_palette_6x2.png"] = raw_png(6, 2, 3, 8, [bytes([0, 1, 2, 5, 200, 255]), bytes([1, 0, 3, 4, 128, 7])],
+                                               png_chunk(b"PLTE", bytes([10, 20, 30, 40, 50, 60])))
+    save("bmp32_rgba_22x13.bmp", Image.fromarray(rgba[:13, :22].copy(), "RGBA"), format="BMP")
+    save("jpeg_progressive_75x50.jpg", Image.fromarray(scene(75, 50, 36)), format="JPEG", quality=88, progressive=True)
+    # CMYK JPEG: Pillow converts it, the library refuses it (ImageDecoderTest checks the error)
+    save("jpeg_cmyk_12x8.jpg", Image.fromarray(scene(12, 8, 37)).convert("CMYK"), format="JPEG", quality=90)
+
     # first frame smaller than the logical screen, at an offset (Pillow fills the rest)
     files["gif_offset_26x15.gif"] = gif_on_screen(make_gif(20, 10, 34, None), 26, 15, 3, 2)
     files["gif_offset_trns_26x15.gif"] = gif_on_screen(make_gif(20, 10, 35, 4), 26, 15, 5, 4)

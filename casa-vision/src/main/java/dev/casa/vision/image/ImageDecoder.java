@@ -118,9 +118,27 @@ public final class ImageDecoder {
             throw new ImageDecodeException(source + ": corrupt or truncated " + format.toUpperCase(Locale.ROOT)
                     + " data: " + String.join("; ", warnings));
         }
-        boolean clipGrey16 = !image.getColorModel().hasAlpha() || isPngGreyWithoutAlpha(reader);
-        RgbImage rgb = RasterToRgb.convert(image, clipGrey16);
+        RgbImage rgb;
+        try {
+            rgb = format.equals("png") ? convertPng(image, reader) : RasterToRgb.convert(image);
+        } catch (ImageDecodeException e) {
+            throw new ImageDecodeException(source + ": " + e.getMessage(), e);
+        }
         return canvas == null ? rgb : canvas.place(rgb);
+    }
+
+    /**
+     * Two PNG facts the decoded image hides. A 16-bit greyscale PNG with a tRNS colour key gets an alpha
+     * band from the JDK, but Pillow opens it as "I" and clips. The JDK pads a short palette with black,
+     * Pillow with its default grey ramp.
+     */
+    private static RgbImage convertPng(BufferedImage image, ImageReader reader) throws IOException {
+        Node tree = reader.getImageMetadata(0).getAsTree("javax_imageio_png_1.0");
+        Node ihdr = child(tree, "IHDR");
+        boolean grey = ihdr != null && "Grayscale".equals(attribute(ihdr, "colorType"));
+        Node plte = child(tree, "PLTE");
+        int paletteSize = plte == null ? -1 : plte.getChildNodes().getLength();
+        return RasterToRgb.convert(image, grey || !image.getColorModel().hasAlpha(), paletteSize);
     }
 
     private static void checkDimensions(String source, String format, long width, long height) {
@@ -132,15 +150,6 @@ public final class ImageDecoder {
             throw new ImageDecodeException(source + ": " + format.toUpperCase(Locale.ROOT) + " header gives " + width + "x"
                     + height + " = " + width * height + " pixels, more than the limit of " + MAX_PIXELS);
         }
-    }
-
-    /** A 16-bit greyscale PNG with a tRNS colour key: the JDK adds alpha, Pillow opens it as "I" and clips. */
-    private static boolean isPngGreyWithoutAlpha(ImageReader reader) throws IOException {
-        if (!formatOf(reader).equals("png")) {
-            return false;
-        }
-        Node ihdr = child(reader.getImageMetadata(0).getAsTree("javax_imageio_png_1.0"), "IHDR");
-        return ihdr != null && "Grayscale".equals(attribute(ihdr, "colorType"));
     }
 
     static Node child(Node parent, String name) {

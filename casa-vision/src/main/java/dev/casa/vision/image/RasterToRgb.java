@@ -23,30 +23,36 @@ import java.awt.image.Raster;
 final class RasterToRgb {
     private RasterToRgb() {}
 
+    /** Converts with the rules read from the image itself (alpha means a real alpha channel). */
+    static RgbImage convert(BufferedImage image) {
+        return convert(image, !image.getColorModel().hasAlpha(), -1);
+    }
+
     /**
-     * @param clipGrey16 whether 16-bit greyscale is clipped (true for greyscale without a real alpha
-     *                   channel, e.g. a PNG whose tRNS colour key the JDK expanded to alpha)
+     * @param clipGrey16  whether 16-bit greyscale is clipped (true for greyscale without a real alpha
+     *                    channel, e.g. a PNG whose tRNS colour key the JDK expanded to alpha)
+     * @param paletteSize entries the file's palette really has (the JDK may pad it), -1 if unknown
      */
-    static RgbImage convert(BufferedImage image, boolean clipGrey16) {
+    static RgbImage convert(BufferedImage image, boolean clipGrey16, int paletteSize) {
         int width = image.getWidth();
         int height = image.getHeight();
         byte[] out = new byte[Math.multiplyExact(3, Math.multiplyExact(width, height))];
         ColorModel cm = image.getColorModel();
         Raster raster = image.getRaster();
         if (cm instanceof IndexColorModel icm) {
-            convertIndexed(raster, icm, out);
+            convertIndexed(raster, icm, paletteSize < 0 ? icm.getMapSize() : Math.min(paletteSize, icm.getMapSize()), out);
         } else {
             convertDirect(raster, cm, clipGrey16, out);
         }
         return new RgbImage(width, height, out);
     }
 
-    private static void convertIndexed(Raster raster, IndexColorModel icm, byte[] out) {
+    private static void convertIndexed(Raster raster, IndexColorModel icm, int paletteSize, byte[] out) {
         int width = raster.getWidth();
         int entries = Math.max(256, 1 << raster.getSampleModel().getSampleSize(0));
         byte[] palette = new byte[3 * entries];
         for (int i = 0; i < entries; i++) {
-            boolean inPalette = i < icm.getMapSize();
+            boolean inPalette = i < paletteSize;
             palette[3 * i] = (byte) (inPalette ? icm.getRed(i) : i);
             palette[3 * i + 1] = (byte) (inPalette ? icm.getGreen(i) : i);
             palette[3 * i + 2] = (byte) (inPalette ? icm.getBlue(i) : i);
@@ -73,8 +79,8 @@ final class RasterToRgb {
         int colours = cm.getNumColorComponents();
         boolean grey = colourType == ColorSpace.TYPE_GRAY && colours == 1;
         if (!grey && !(colourType == ColorSpace.TYPE_RGB && colours == 3)) {
-            throw new ImageDecodeException("unsupported colour model: " + colours
-                    + " colour components in colour space type " + colourType + " (only greyscale and RGB)");
+            throw new ImageDecodeException("unsupported colour space " + colourSpaceName(colourType) + " with "
+                    + colours + " components (only greyscale, RGB and palette images are supported)");
         }
         int bands = raster.getNumBands();
         int[][] lut = new int[colours][];
@@ -99,6 +105,16 @@ final class RasterToRgb {
                 }
             }
         }
+    }
+
+    private static String colourSpaceName(int type) {
+        return switch (type) {
+            case ColorSpace.TYPE_CMYK -> "CMYK";
+            case ColorSpace.TYPE_YCbCr -> "YCbCr";
+            case ColorSpace.TYPE_GRAY -> "greyscale";
+            case ColorSpace.TYPE_RGB -> "RGB";
+            default -> "type " + type;
+        };
     }
 
     /** Table from an n-bit sample to Pillow's 8-bit value. */

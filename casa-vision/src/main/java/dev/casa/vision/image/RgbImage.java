@@ -37,7 +37,7 @@ public final class RgbImage {
      * Reads the raster's samples (no colour-space conversion).
      */
     public static RgbImage of(BufferedImage image) {
-        return RasterToRgb.convert(image, !image.getColorModel().hasAlpha());
+        return RasterToRgb.convert(image);
     }
 
     public int width() { return width; }
