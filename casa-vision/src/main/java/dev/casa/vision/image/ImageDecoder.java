@@ -69,15 +69,28 @@ public final class ImageDecoder {
             ImageReader reader = readerFor(in, data, source);
             try {
                 return read(reader, in, source);
+            } catch (IOException | RuntimeException e) {
+                if (e instanceof ImageDecodeException ide) {
+                    throw ide;
+                }
+                // ImageIO reports corrupt data as IIOException and sometimes as unchecked exceptions.
+                throw new ImageDecodeException(source + ": corrupt or truncated "
+                        + formatOf(reader).toUpperCase(Locale.ROOT) + " data (" + describe(e) + ")", e);
             } finally {
                 reader.dispose();
             }
-        } catch (ImageDecodeException e) {
-            throw e;
-        } catch (IOException | RuntimeException e) {
-            // ImageIO reports corrupt data as IIOException and sometimes as unchecked exceptions.
-            throw new ImageDecodeException(source + ": corrupt or truncated image data: " + e, e);
+        } catch (IOException e) {
+            throw new ImageDecodeException(source + ": cannot read image data (" + describe(e) + ")", e);
         }
+    }
+
+    private static String describe(Throwable e) {
+        String message = e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+        Throwable cause = e.getCause();
+        if (cause != null && cause != e && cause.getMessage() != null) {
+            message += ": " + cause.getMessage();
+        }
+        return message;
     }
 
     private static ImageReader readerFor(ImageInputStream in, byte[] data, String source) {

@@ -91,18 +91,17 @@ class ImageDecoderTest {
 
     // ------------------------------------------------------------------ bad input
 
-    @Test
-    void truncatedPngIsRejected() throws IOException {
-        byte[] png = Files.readAllBytes(ImageFixtures.source("rgb_scene_97x151.png"));
-        byte[] truncated = Arrays.copyOf(png, png.length / 2);
-        assertMessage(() -> ImageDecoder.decode(truncated), "corrupt or truncated");
-    }
-
-    @Test
-    void truncatedJpegIsRejectedNotGreyFilled() throws IOException {
-        byte[] jpg = Files.readAllBytes(ImageFixtures.source("jpeg420_160x120.jpg"));
-        byte[] truncated = Arrays.copyOf(jpg, jpg.length * 2 / 3);
-        assertMessage(() -> ImageDecoder.decode(truncated), "corrupt or truncated");
+    @ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"rgb_scene_97x151.png", "jpeg420_160x120.jpg",
+            "jpeg_progressive_75x50.jpg", "gif_57x43.gif", "bmp24_31x21.bmp", "bmp8_palette_26x14.bmp"})
+    void truncatedFilesAreRejectedNotPartlyDecoded(String file) throws IOException {
+        // Pillow refuses truncated images by default; the JDK would grey-fill a truncated JPEG.
+        byte[] data = Files.readAllBytes(ImageFixtures.source(file));
+        for (double keep : new double[] {0.9, 0.5, 0.1}) {
+            byte[] truncated = Arrays.copyOf(data, (int) (data.length * keep));
+            String format = file.substring(file.lastIndexOf('.') + 1).replace("jpg", "jpeg").toUpperCase();
+            assertMessage(() -> ImageDecoder.decode(truncated), "corrupt or truncated " + format + " data");
+        }
     }
 
     @Test
