@@ -4,7 +4,6 @@ import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -56,8 +55,8 @@ public final class ImageDecoder {
     public static RgbImage decode(InputStream in) {
         try {
             return decode(in.readAllBytes(), "image stream");
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read image stream", e);
+        } catch (IOException | OutOfMemoryError e) {
+            throw new ImageDecodeException("image stream: cannot read: " + e.getMessage(), e);
         }
     }
 

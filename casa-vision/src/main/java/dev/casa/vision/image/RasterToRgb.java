@@ -34,6 +34,9 @@ final class RasterToRgb {
      * @param paletteSize entries the file's palette really has (the JDK may pad it), -1 if unknown
      */
     static RgbImage convert(BufferedImage image, boolean clipGrey16, int paletteSize) {
+        if (image.isAlphaPremultiplied()) {
+            image = unpremultiplied(image);
+        }
         int width = image.getWidth();
         int height = image.getHeight();
         byte[] out = new byte[Math.multiplyExact(3, Math.multiplyExact(width, height))];
@@ -45,6 +48,14 @@ final class RasterToRgb {
             convertDirect(raster, cm, clipGrey16, out);
         }
         return new RgbImage(width, height, out);
+    }
+
+    /** A caller's premultiplied image (e.g. TYPE_INT_ARGB_PRE), divided back by alpha in a copy. */
+    private static BufferedImage unpremultiplied(BufferedImage image) {
+        ColorModel cm = image.getColorModel();
+        BufferedImage copy = new BufferedImage(cm, image.copyData(null), true, null);
+        copy.coerceData(false);
+        return copy;
     }
 
     private static void convertIndexed(Raster raster, IndexColorModel icm, int paletteSize, byte[] out) {

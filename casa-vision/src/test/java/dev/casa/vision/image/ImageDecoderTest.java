@@ -79,6 +79,35 @@ class ImageDecoderTest {
     }
 
     @Test
+    void premultipliedBufferedImageIsDividedBack() {
+        // TYPE_INT_ARGB_PRE stores colour × alpha; the caller's colour is what must come out
+        var image = new java.awt.image.BufferedImage(2, 1, java.awt.image.BufferedImage.TYPE_INT_ARGB_PRE);
+        image.setRGB(0, 0, 0xFF102030);                  // opaque: stored as is
+        image.setRGB(1, 0, 0x80C86432);                  // half transparent (200, 100, 50)
+        byte[] rgb = RgbImage.of(image).toRgbBytes();
+        assertArrayEquals(new byte[] {0x10, 0x20, 0x30}, Arrays.copyOf(rgb, 3));
+        for (int c = 0; c < 3; c++) {
+            int expected = new int[] {200, 100, 50}[c];
+            assertTrue(Math.abs((rgb[3 + c] & 0xff) - expected) <= 1, "channel " + c + ": " + (rgb[3 + c] & 0xff));
+        }
+    }
+
+    @Test
+    void bufferedImageTypesFromCallers() {
+        // video frames arrive as TYPE_3BYTE_BGR or TYPE_INT_RGB: band order must come out R, G, B
+        for (int type : new int[] {java.awt.image.BufferedImage.TYPE_3BYTE_BGR, java.awt.image.BufferedImage.TYPE_INT_RGB,
+                java.awt.image.BufferedImage.TYPE_INT_BGR, java.awt.image.BufferedImage.TYPE_4BYTE_ABGR}) {
+            var image = new java.awt.image.BufferedImage(1, 1, type);
+            image.setRGB(0, 0, 0xFF0A141E);
+            assertArrayEquals(new byte[] {10, 20, 30}, RgbImage.of(image).toRgbBytes(), "type " + type);
+        }
+        var grey16 = new java.awt.image.BufferedImage(3, 1, java.awt.image.BufferedImage.TYPE_USHORT_GRAY);
+        grey16.getRaster().setPixels(0, 0, 3, 1, new int[] {7, 255, 40000});
+        assertArrayEquals(new byte[] {7, 7, 7, (byte) 255, (byte) 255, (byte) 255, (byte) 255, (byte) 255, (byte) 255},
+                RgbImage.of(grey16).toRgbBytes(), "16-bit grey clipped like Pillow's I;16 -> RGB");
+    }
+
+    @Test
     void rawRgbBytesAreCopiedAndChecked() {
         byte[] rgb = {1, 2, 3, 4, 5, 6};
         RgbImage image = RgbImage.ofRgbBytes(2, 1, rgb);
