@@ -13,7 +13,7 @@ import org.w3c.dom.Node;
 record GifCanvas(int width, int height, int left, int top, int fillR, int fillG, int fillB) {
 
     /** The canvas of the first frame, or null when the frame covers the screen exactly. */
-    static GifCanvas of(ImageReader reader, String source) throws IOException {
+    static GifCanvas of(ImageReader reader) throws IOException {
         IIOMetadata stream = reader.getStreamMetadata();
         IIOMetadata image = reader.getImageMetadata(0);
         Node descriptor = ImageDecoder.child(image.getAsTree("javax_imageio_gif_image_1.0"), "ImageDescriptor");

@@ -7,10 +7,10 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.Iterator;
-import java.util.List;
+import java.util.LinkedHashSet;
 import java.util.Locale;
 import java.util.Set;
 import javax.imageio.ImageIO;
@@ -107,7 +107,7 @@ public final class ImageDecoder {
             throw new ImageDecodeException(source + ": unsupported image format " + other.toUpperCase(Locale.ROOT)
                     + " (supported: PNG, JPEG, BMP, GIF)");
         }
-        byte[] head = java.util.Arrays.copyOf(data, Math.min(8, data.length));
+        byte[] head = Arrays.copyOf(data, Math.min(8, data.length));
         throw new ImageDecodeException(source + ": not a PNG, JPEG, BMP or GIF image (first bytes "
                 + HexFormat.ofDelimiter(" ").formatHex(head) + ")");
     }
@@ -118,12 +118,12 @@ public final class ImageDecoder {
         int width = reader.getWidth(0);
         int height = reader.getHeight(0);
         checkDimensions(source, format, width, height);
-        GifCanvas canvas = format.equals("gif") ? GifCanvas.of(reader, source) : null;
+        GifCanvas canvas = format.equals("gif") ? GifCanvas.of(reader) : null;
         if (canvas != null) {
             checkDimensions(source, format, canvas.width(), canvas.height());
         }
 
-        List<String> warnings = new ArrayList<>();
+        Set<String> warnings = new LinkedHashSet<>();
         reader.addIIOReadWarningListener((r, warning) -> warnings.add(warning));
         BufferedImage image = reader.read(0);
         if (!warnings.isEmpty()) {
