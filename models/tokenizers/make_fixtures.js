@@ -319,6 +319,23 @@ async function record(name, json) {
   return lines.length;
 }
 
+// The real split regexes, run alone: HF's pieces for each test string (checks the Oniguruma translation).
+function recordRegexSplits() {
+  const extra = ["'S 'T 'Re 'VE 'LL 'D 'M", "it'ſ 'K", 'x  \n  y \n\n\tz   ', 'a\u00a0b\u2003c\u000bd\u0085e',
+    '123456789 12.5', '٣٤٥ ²³ ⅷ', '  leading', 'trailing  ', 'tab\t\tsep', "don't won't y'all", '\r\n\r\n x'];
+  const lines = [];
+  for (const [name, regex] of [['gpt2', GPT2_REGEX], ['llama3', LLAMA3_REGEX], ['qwen2', QWEN2_REGEX]]) {
+    const tok = hf.Tokenizer.fromString(JSON.stringify(tokenizerJson({
+      pre_tokenizer: split({ Regex: regex }, 'Isolated'), model: bpeModel(['a'], []) })));
+    const pre = tok.getPreTokenizer();
+    for (const s of testCorpus().concat(extra)) {
+      lines.push(JSON.stringify({ regex: name, pattern: regex, text: s, pieces: pre.preTokenizeString(s).map(p => p[0]) }));
+    }
+  }
+  fs.writeFileSync(path.join(OUT, 'regex_splits.jsonl'), lines.join('\n') + '\n');
+  return lines.length;
+}
+
 async function main() {
   fs.mkdirSync(OUT, { recursive: true });
   const variants = buildVariants();
@@ -326,6 +343,7 @@ async function main() {
     const count = await record(name, json);
     console.log(`${name}: ${count} lines`);
   }
+  console.log(`regex_splits: ${recordRegexSplits()} lines`);
 }
 
 main().catch(e => { console.error(e); process.exit(1); });

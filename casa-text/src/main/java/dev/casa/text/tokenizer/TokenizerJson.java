@@ -32,7 +32,7 @@ final class TokenizerJson {
         return new Tokenizer(model, normalizer, preTokenizer, post, decoder, added);
     }
 
-    private static boolean present(JsonNode n) { return n != null && !n.isNull(); }
+    private static boolean present(JsonNode n) { return n != null && !n.isNull() && !n.isMissingNode(); }
 
     private static JsonNode required(JsonNode node, String field, String where) {
         JsonNode v = node.get(field);

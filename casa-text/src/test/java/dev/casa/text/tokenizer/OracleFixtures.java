@@ -32,8 +32,10 @@ final class OracleFixtures {
 
     static Tokenizer load(String name) { return Tokenizer.fromFile(tokenizerPath(name)); }
 
-    static List<JsonNode> expected(String name) {
-        try (InputStream in = OracleFixtures.class.getResourceAsStream("/tokenizers/" + name + ".expected.jsonl")) {
+    static List<JsonNode> expected(String name) { return jsonl(name + ".expected.jsonl"); }
+
+    static List<JsonNode> jsonl(String file) {
+        try (InputStream in = OracleFixtures.class.getResourceAsStream("/tokenizers/" + file)) {
             List<JsonNode> out = new ArrayList<>();
             for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
                 if (!line.isBlank()) out.add(JSON.readTree(line));
