@@ -153,8 +153,12 @@ final class BpeModel {
         for (int i = 0; i < n; i++) {
             prev[i] = i - 1;
             next[i] = i + 1 < n ? i + 1 : -1;
-            if (i + 1 < n) push(heap, ids[i], ids[i + 1], i);
+            if (i + 1 < n) {
+                int rank = ranks.rank(ids[i], ids[i + 1]);
+                if (rank >= 0) heap.append(((long) rank << 32) | i);
+            }
         }
+        heap.heapify();
         while (!heap.isEmpty()) {
             long top = heap.pop();
             int rank = (int) (top >>> 32), pos = (int) top;

@@ -20,7 +20,8 @@ final class PairRanks {
 
     private int slot(long key) {
         long h = key * 0x9E3779B97F4A7C15L;
-        int i = (int) (h >>> 40) & mask;
+        h ^= h >>> 29;
+        int i = (int) (h ^ (h >>> 32)) & mask;
         while (keys[i] != -1L && keys[i] != key) i = (i + 1) & mask;
         return i;
     }
