@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.OptionalInt;
 import org.junit.jupiter.api.Test;
 
@@ -74,5 +75,18 @@ class TokenizerLoadingTest {
         int the = tok.tokenId("▁the").orElseThrow();
         assertEquals("▁the", tok.token(the));
         assertArrayEquals(new int[] {the}, tok.encode("the", false));
+    }
+
+    /** Long runs of one character class (regex loops, one huge BPE word) must not overflow the stack. */
+    @Test
+    void longRunsAreHandled() {
+        String runs = "x" + " ".repeat(20_000) + "a".repeat(20_000) + "7".repeat(10_000) + "\n".repeat(10_000) + "é".repeat(10_000);
+        for (String name : List.of("llama3", "gpt2", "qwen2", "llama2", "mistral")) {
+            Tokenizer tok = OracleFixtures.load(name);
+            int[] ids = tok.encode(runs, false);
+            // These tokenizers are lossless (byte level or byte fallback), so the decode gives the text back.
+            String decoded = tok.decode(ids, false);
+            assertTrue(runs.equals(decoded), name + ": decode does not give the text back");
+        }
     }
 }
