@@ -127,12 +127,14 @@ final class Decoders {
         }
     }
 
-    /** Replaces a literal or regex pattern in every token. */
-    record Replace(Pattern pattern, String content) implements TokenDecoder {
+    /** Replaces a literal ({@code literal != null}) or regex pattern in every token. */
+    record Replace(String literal, Pattern pattern, String content) implements TokenDecoder {
         @Override public List<String> decodeChain(List<String> tokens) {
             List<String> out = new ArrayList<>(tokens.size());
             String replacement = Matcher.quoteReplacement(content);
-            for (String t : tokens) out.add(pattern.matcher(t).replaceAll(replacement));
+            for (String t : tokens) {
+                out.add(literal != null ? t.replace(literal, content) : pattern.matcher(t).replaceAll(replacement));
+            }
             return out;
         }
     }

@@ -242,7 +242,11 @@ final class TokenizerJson {
             case "Fuse" -> new Decoders.Fuse();
             case "Strip" -> new Decoders.Strip(singleCodePoint(text(node, "content", where), where),
                     node.path("start").asInt(0), node.path("stop").asInt(0));
-            case "Replace" -> new Decoders.Replace(pattern(node, where), text(node, "content", where));
+            case "Replace" -> {
+                JsonNode p = required(node, "pattern", where);
+                String literal = p.has("String") ? p.get("String").asText() : null;
+                yield new Decoders.Replace(literal, pattern(node, where), text(node, "content", where));
+            }
             case "BPEDecoder" -> new Decoders.BpeSuffix(node.has("suffix") ? text(node, "suffix", where) : "</w>");
             default -> throw new TokenizerException("decoder: unsupported type '" + type + "'");
         };
