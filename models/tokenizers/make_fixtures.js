@@ -276,7 +276,24 @@ function testCorpus() {
     'https://example.com/path?q=1&r=2#frag',
     '<0x41> <unk> ▁ ▁▁x',
     long.join(''),
-  ];
+  ].concat(randomStrings());
+}
+
+// Random strings from a pool of tricky fragments (seeded: the fixtures are reproducible).
+function randomStrings() {
+  const pool = ['a', 'b', 'e', 's', 't', 'T', ' ', '  ', '\t', '\n', '\r\n', 'é', 'e\u0301', 'ß', 'İ', 'Σ', '中', '文',
+    '😀', '👍🏽', '\u200d', '0', '7', '42', '٣', '½', '.', ',', '-', "'", "'s", "'S", '<s>', '</s>', '<', '>', '|',
+    '<|endoftext|>', '<mask>', '[INST]', '▁', 'ſ', 'ﬁ', 'Ａ', '\u00a0', '\u3000', 'ing', 'brown', 'ship', ' world',
+    '<0x41>', 'x', 'the', 'The', ' the'];
+  const random = rng(12345);
+  const out = [];
+  for (let i = 0; i < 40; i++) {
+    const n = 1 + Math.floor(random() * 14);
+    let s = '';
+    for (let j = 0; j < n; j++) s += pool[Math.floor(random() * pool.length)];
+    out.push(s);
+  }
+  return out;
 }
 
 // Deterministic PRNG (mulberry32) for the random decode cases.
