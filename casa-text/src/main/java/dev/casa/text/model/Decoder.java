@@ -154,6 +154,7 @@ public final class Decoder {
                 steps.add(new Step(-1, done, until, imageKeys + text, imageKeys, text, 0));
                 text += until - done;
                 done = until;
+                peakRows = Math.max(peakRows, imageKeys + text);
             }
             if (m == images.size()) break;
             ImageInput img = images.get(m);
@@ -170,7 +171,6 @@ public final class Decoder {
             peakImageKeys = Math.max(peakImageKeys, imageKeys);
             peakRows = Math.max(peakRows, imageKeys + text);
         }
-        peakRows = Math.max(peakRows, imageKeys + text);
         s.ensureWindowRows(peakRows, peakImageKeys + s.capacity);
         s.ensureScratchRows(rows);
         s.ensureImageNorm(maxImage * t.hiddenSize());
