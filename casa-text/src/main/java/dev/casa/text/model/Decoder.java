@@ -97,8 +97,10 @@ public final class Decoder {
      * (relative to this call; non-decreasing; equal to tokens.length for an image after the last
      * token) in one pass, continuing from what the state holds.
      *
-     * @return logits {@code [rows, vocab_size]} row-major: one row per text token ({@link LogitsMode#ALL}),
-     *         the last text token's ({@link LogitsMode#LAST}), or none (also when there are no tokens)
+     * @return logits {@code [rows, vocab_size]} row-major: one row per text token ({@link LogitsMode#ALL});
+     *         the row of the call's last stream position ({@link LogitsMode#LAST}: the last text token
+     *         in CASA mode, where images take no position; in insertion mode an image's last row if the
+     *         call ends with an image; none if the call adds no position); or none ({@link LogitsMode#NONE})
      */
     public float[] forward(DecoderState state, int[] tokens, List<ImageInput> images, LogitsMode mode) {
         if (state.owner != this) throw new IllegalArgumentException("the state belongs to another Decoder");
@@ -198,7 +200,7 @@ public final class Decoder {
         s.windowTextKeys = text;
         int[] textRows = new int[rows];
         for (int j = 0; j < rows; j++) textRows[j] = j;
-        return logits(s, textRows, mode);
+        return logits(s, textRows, rows, mode);
     }
 
     private void casaAttention(DecoderState s, int l, Layer w, int rows, List<Step> steps, List<ImageInput> images) {
@@ -288,7 +290,7 @@ public final class Decoder {
         s.kvEntries += rows;
         s.textTokens += tokens.length;
         s.imageTokensInCache += imageTokens;
-        return logits(s, textRows, mode);
+        return logits(s, textRows, rows, mode);
     }
 
     // ---------------------------------------------------------------- shared pieces
@@ -334,17 +336,18 @@ public final class Decoder {
         VectorMath.add(s.h, 0, s.sa, 0, rows * t.hiddenSize());
     }
 
-    private float[] logits(DecoderState s, int[] textRows, LogitsMode mode) {
-        int n = switch (mode) {
-            case ALL -> textRows.length;
-            case LAST -> Math.min(1, textRows.length);
-            case NONE -> 0;
+    /** Final norm and lm_head over the text rows (ALL) or the last row of the stream (LAST). */
+    private float[] logits(DecoderState s, int[] textRows, int rows, LogitsMode mode) {
+        int[] selected = switch (mode) {
+            case ALL -> textRows;
+            case LAST -> rows > 0 ? new int[] {rows - 1} : new int[0];
+            case NONE -> new int[0];
         };
+        int n = selected.length;
         if (n == 0) return new float[0];
         int d = t.hiddenSize();
-        int first = textRows.length - n;
         for (int j = 0; j < n; j++) {
-            Norms.rmsNorm(s.h, textRows[first + j] * d, weights.finalNorm(), eps, s.x, j * d, d);
+            Norms.rmsNorm(s.h, selected[j] * d, weights.finalNorm(), eps, s.x, j * d, d);
         }
         float[] out = new float[n * t.vocabSize()];
         Matmul.matmul(pool, s.x, 0, n, weights.lmHead(), null, out, 0);
