@@ -13,6 +13,7 @@ import dev.casa.text.model.DecoderWeights.AttentionWeights;
 import dev.casa.text.model.DecoderWeights.Layer;
 import dev.casa.text.model.DecoderWeights.Linear;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -36,8 +37,14 @@ public final class Decoder {
     /** layer → index of its window buffer, or −1 for a layer without CASA attention. */
     private final int[] casaSlot;
     private final int casaLayers;
+    /** Longer calls run as consecutive chunks of this many text tokens (same logits, bounded scratch). */
+    private final int prefillChunk;
 
-    private Decoder(CasaConfig config, DecoderWeights weights, ThreadPool pool) {
+    /** Default {@link #withPrefillChunk} size: large enough for efficient matmuls, small enough for scratch. */
+    public static final int DEFAULT_PREFILL_CHUNK = 512;
+
+    private Decoder(CasaConfig config, DecoderWeights weights, ThreadPool pool, int prefillChunk) {
+        this.prefillChunk = prefillChunk;
         this.config = config;
         this.t = config.text();
         this.weights = weights;
@@ -56,7 +63,17 @@ public final class Decoder {
 
     /** Binds and validates the language-model tensors of {@code store} (see {@link DecoderWeights}). */
     public static Decoder load(CasaConfig config, TensorStore store, ThreadPool pool) {
-        return new Decoder(config, DecoderWeights.bind(config, store), pool);
+        return new Decoder(config, DecoderWeights.bind(config, store), pool, DEFAULT_PREFILL_CHUNK);
+    }
+
+    /**
+     * The same model, splitting calls longer than {@code tokens} text tokens into consecutive
+     * chunks: the logits are the same, the scratch memory of a state is bounded by the chunk.
+     * States are interchangeable between the two decoders.
+     */
+    public Decoder withPrefillChunk(int tokens) {
+        if (tokens < 1) throw new IllegalArgumentException("prefill chunk must be >= 1 token, got " + tokens);
+        return new Decoder(config, weights, pool, tokens);
     }
 
     public CasaConfig config() { return config; }
@@ -103,11 +120,55 @@ public final class Decoder {
      *         call ends with an image; none if the call adds no position); or none ({@link LogitsMode#NONE})
      */
     public float[] forward(DecoderState state, int[] tokens, List<ImageInput> images, LogitsMode mode) {
-        if (state.owner != this) throw new IllegalArgumentException("the state belongs to another Decoder");
+        if (state.owner.weights != weights) throw new IllegalArgumentException("the state belongs to another model");
         validate(tokens, images);
+        checkCapacity(state, tokens, images);
+        if (tokens.length <= prefillChunk) return forwardChunk(state, tokens, images, mode);
+        int vocab = t.vocabSize();
+        float[] all = mode == LogitsMode.ALL ? new float[tokens.length * vocab] : null;
+        float[] last = new float[0];
+        for (int from = 0; from < tokens.length; from += prefillChunk) {
+            int to = Math.min(tokens.length, from + prefillChunk);
+            boolean lastChunk = to == tokens.length;
+            List<ImageInput> chunkImages = new ArrayList<>();
+            for (ImageInput img : images) {
+                if (img.insertAt() >= from && (img.insertAt() < to || lastChunk)) {
+                    chunkImages.add(new ImageInput(img.embeddings(), img.numTokens(), img.insertAt() - from));
+                }
+            }
+            LogitsMode chunkMode = mode == LogitsMode.ALL ? mode : lastChunk ? mode : LogitsMode.NONE;
+            float[] out = forwardChunk(state, Arrays.copyOfRange(tokens, from, to), chunkImages, chunkMode);
+            if (all != null) {
+                System.arraycopy(out, 0, all, from * vocab, out.length);
+            } else {
+                last = out;
+            }
+        }
+        return all != null ? all : last;
+    }
+
+    private float[] forwardChunk(DecoderState state, int[] tokens, List<ImageInput> images, LogitsMode mode) {
         return config.fusion() == Fusion.CASA
                 ? forwardCasa(state, tokens, images, mode)
                 : forwardInsertion(state, tokens, images, mode);
+    }
+
+    /** Checked for the whole call before anything runs, so a refused call leaves the state unchanged. */
+    private void checkCapacity(DecoderState s, int[] tokens, List<ImageInput> images) {
+        if (config.fusion() == Fusion.CASA) {
+            if ((long) s.textTokens + tokens.length > s.capacity) {
+                throw new CacheOverflowException("KV cache full: " + s.textTokens + " text tokens cached + "
+                        + tokens.length + " new > capacity " + s.capacity + " (DecoderState maxTextTokens)");
+            }
+            return;
+        }
+        long imageTokens = 0;
+        for (ImageInput img : images) imageTokens += img.numTokens();
+        if (s.kvEntries + tokens.length + imageTokens > s.capacity) {
+            throw new CacheOverflowException("KV cache full: " + s.kvEntries + " entries cached + "
+                    + (tokens.length + imageTokens) + " new (" + tokens.length + " text + " + imageTokens
+                    + " image tokens) > capacity " + s.capacity + " (DecoderState maxTextTokens + maxImageTokens)");
+        }
     }
 
     private void validate(int[] tokens, List<ImageInput> images) {
@@ -142,10 +203,6 @@ public final class Decoder {
 
     private float[] forwardCasa(DecoderState s, int[] tokens, List<ImageInput> images, LogitsMode mode) {
         int rows = tokens.length;
-        if (s.textTokens + rows > s.capacity) {
-            throw new CacheOverflowException("KV cache full: " + s.textTokens + " text tokens cached + " + rows
-                    + " new > capacity " + s.capacity + " (DecoderState maxTextTokens)");
-        }
         // Plan the windows once; every CASA layer replays the same steps.
         List<Step> steps = new ArrayList<>();
         int start = s.windowStart, imgs = s.windowImages, imageKeys = s.windowImageKeys, text = s.windowTextKeys;
@@ -257,11 +314,6 @@ public final class Decoder {
         int imageTokens = 0;
         for (ImageInput img : images) imageTokens += img.numTokens();
         int rows = tokens.length + imageTokens;
-        if ((long) s.kvEntries + rows > s.capacity) {
-            throw new CacheOverflowException("KV cache full: " + s.kvEntries + " entries cached + " + rows
-                    + " new (" + tokens.length + " text + " + imageTokens + " image tokens) > capacity " + s.capacity
-                    + " (DecoderState maxTextTokens + maxImageTokens)");
-        }
         s.ensureScratchRows(rows);
         // The stream: text embeddings with each image's rows spliced in at its insertion point.
         int[] textRows = new int[tokens.length];

@@ -130,6 +130,25 @@ class DecoderTest {
         }
     }
 
+    @ParameterizedTest
+    @MethodSource("variants")
+    void internalPrefillChunkingGivesTheSameLogits(Variant variant) {
+        TinyModel m = variant.model();
+        Decoder decoder = Decoder.load(m.config(), m.store(), POOL);
+        List<ImageInput> imgs = images(m);
+        float[] whole = decoder.forward(decoder.newState(32, 32), TOKENS, imgs, LogitsMode.ALL);
+        for (int chunk : new int[] {1, 2, 5}) {
+            Decoder chunked = decoder.withPrefillChunk(chunk);
+            DecoderState s = decoder.newState(32, 32);
+            float[] rows = chunked.forward(s, TOKENS, imgs, LogitsMode.ALL);
+            assertClose(toDouble2(whole, m.vocab), rows, 0, 1e-5, variant + " chunk " + chunk);
+            assertEquals(TOKENS.length, s.textTokens());
+            float[] last = chunked.forward(decoder.newState(32, 32), TOKENS, imgs, LogitsMode.LAST);
+            float[] wholeLast = decoder.forward(decoder.newState(32, 32), TOKENS, imgs, LogitsMode.LAST);
+            assertClose(new double[][] {toDouble(wholeLast)}, last, 0, 1e-5, variant + " last, chunk " + chunk);
+        }
+    }
+
     @Test
     void lastModeReturnsTheLastRowAndNoneReturnsNothing() {
         TinyModel m = new TinyModel().build();
