@@ -154,6 +154,44 @@ class DecoderTest {
         }
     }
 
+    /** Random streams of text and images, cut into random calls: always the reference's logits. */
+    @ParameterizedTest
+    @MethodSource("variants")
+    void randomStreamsInRandomChunksMatchTheReference(Variant variant) {
+        TinyModel m = variant.model();
+        Decoder decoder = Decoder.load(m.config(), m.store(), POOL);
+        java.util.Random rnd = new java.util.Random(42);
+        for (int trial = 0; trial < 3; trial++) {
+            int t = 12 + rnd.nextInt(12);
+            int[] tokens = rnd.ints(t, 0, m.vocab).toArray();
+            List<ImageInput> imgs = new ArrayList<>();
+            int at = 0;
+            while (true) {
+                at += rnd.nextInt(6);        // 0: consecutive images share a window
+                if (at > t) break;
+                int n = 1 + rnd.nextInt(4);
+                imgs.add(new ImageInput(m.image(rnd.nextLong(), n), n, at));
+            }
+            double[][] ref = new ReferenceLm(m).logits(tokens, imgs);
+            DecoderState s = decoder.newState(t, 200);
+            float[] got = new float[t * m.vocab];
+            int from = 0, next = 0;
+            while (from < t || next < imgs.size()) {
+                int to = Math.min(t, from + rnd.nextInt(5));      // calls of 0..4 tokens
+                List<ImageInput> call = new ArrayList<>();
+                while (next < imgs.size() && imgs.get(next).insertAt() <= to
+                        && (imgs.get(next).insertAt() < to || rnd.nextBoolean() || to == t)) {
+                    ImageInput img = imgs.get(next++);
+                    call.add(new ImageInput(img.embeddings(), img.numTokens(), img.insertAt() - from));
+                }
+                float[] rows = decoder.forward(s, java.util.Arrays.copyOfRange(tokens, from, to), call, LogitsMode.ALL);
+                System.arraycopy(rows, 0, got, from * m.vocab, rows.length);
+                from = to;
+            }
+            assertClose(ref, got, 0, 1e-4, variant + " trial " + trial + " with " + imgs.size() + " images");
+        }
+    }
+
     @Test
     void lastModeReturnsTheLastRowAndNoneReturnsNothing() {
         TinyModel m = new TinyModel().build();
