@@ -14,9 +14,11 @@ public record VisionConfig(int hiddenSize, int intermediateSize, int numHiddenLa
             throw new VisionModelException("vision_config.hidden_size " + hiddenSize
                     + " is not divisible by vision_config.num_attention_heads " + numAttentionHeads);
         }
-        if (imageSize % patchSize != 0) {
+        // Like HF (a stride-p conv without padding), a remainder of S mod p pixels is ignored:
+        // so400m/14@384 has a 27×27 grid over 378 of its 384 pixels.
+        if (imageSize < patchSize) {
             throw new VisionModelException("vision_config.image_size " + imageSize
-                    + " is not divisible by vision_config.patch_size " + patchSize);
+                    + " is smaller than vision_config.patch_size " + patchSize);
         }
         long patches = (long) (imageSize / patchSize) * (imageSize / patchSize);
         if (patches * Math.max(hiddenSize, intermediateSize) > Integer.MAX_VALUE / 8) {
@@ -44,7 +46,7 @@ public record VisionConfig(int hiddenSize, int intermediateSize, int numHiddenLa
 
     public int headDim() { return hiddenSize / numAttentionHeads; }
 
-    /** Patches per side of the square image, S/p. */
+    /** Patches per side of the square image, floor(S/p) as HF's conv. */
     public int gridSize() { return imageSize / patchSize; }
 
     /** Tokens per image, (S/p)². */

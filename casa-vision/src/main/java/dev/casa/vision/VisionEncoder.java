@@ -108,6 +108,7 @@ public final class VisionEncoder implements AutoCloseable {
 
     /** Embeddings [B, N, d] of {@code images} images stored contiguously as [B, C, S, S]. */
     public float[] encodeBatch(float[] pixels, int images) {
+        checkExactLength(pixels, images, "pixels");
         float[] out = new float[Math.multiplyExact(images, tokensPerImage() * embeddingSize())];
         encodeBatch(pixels, 0, images, out, 0);
         return out;
@@ -115,6 +116,7 @@ public final class VisionEncoder implements AutoCloseable {
 
     /** Features [B, N, D] of {@code images} images stored contiguously as [B, C, S, S]. */
     public float[] featuresBatch(float[] pixels, int images) {
+        checkExactLength(pixels, images, "pixels");
         float[] out = new float[Math.multiplyExact(images, tokensPerImage() * featureSize())];
         featuresBatch(pixels, 0, images, out, 0);
         return out;
@@ -138,7 +140,7 @@ public final class VisionEncoder implements AutoCloseable {
             float[] stacked = new float[count * per];
             for (int i = 0; i < count; i++) {
                 float[] img = images.get(start + i);
-                checkLength(img, 0, 1, "image " + (start + i));
+                checkExactLength(img, 1, "image " + (start + i));
                 System.arraycopy(img, 0, stacked, i * per, per);
             }
             float[] out = project ? encodeBatch(stacked, count) : featuresBatch(stacked, count);
@@ -189,6 +191,17 @@ public final class VisionEncoder implements AutoCloseable {
             throw new IllegalArgumentException(what + ": holds " + pixels.length + " floats, needs " + needed + " for "
                     + images + " image(s) of [C=" + vc.numChannels() + ", " + vc.imageSize() + ", " + vc.imageSize()
                     + "] from offset " + offset);
+        }
+    }
+
+    /** Whole-array inputs must hold exactly the images: a wrongly sized image is not silently cropped. */
+    private void checkExactLength(float[] pixels, int images, String what) {
+        long expected = (long) images * config.vision().pixelsPerImage();
+        if (pixels.length != expected) {
+            VisionConfig vc = config.vision();
+            throw new IllegalArgumentException(what + ": holds " + pixels.length + " floats, expected " + expected
+                    + " for " + images + " image(s) of [C=" + vc.numChannels() + ", " + vc.imageSize() + ", "
+                    + vc.imageSize() + "]");
         }
     }
 

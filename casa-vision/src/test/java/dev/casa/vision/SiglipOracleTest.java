@@ -100,6 +100,14 @@ class SiglipOracleTest {
     }
 
     @Test
+    void imageSizeNotAMultipleOfThePatchIgnoresTheRemainder() {
+        // 38 = 4·8 + 6: a 4×4 grid over the top-left 32×32 pixels, as HF's stride-8 conv.
+        Model m = model(36, 52, 3, 1, 3, 38, 8, "gelu_pytorch_tanh", null, "gelu", 20, DType.BF16, 8);
+        assertEquals(16, m.encoder().tokensPerImage());
+        checkAgainstOracle(m, 1, 18);
+    }
+
+    @Test
     void featureLayerIndices() {
         // 0 = embeddings only (no layer runs), 1 = first layer, -1 = last layer without post_layernorm.
         for (int k : new int[] {0, 1, -1, -3}) {

@@ -82,8 +82,10 @@ class VisionLoadErrorsTest {
         assertTrue(configError("{\"vision_config\": {\"layer_norm_eps\": -1}}").contains("vision_config.layer_norm_eps"));
         String heads = configError("{\"vision_config\": {\"hidden_size\": 100, \"num_attention_heads\": 12}}");
         assertTrue(heads.contains("hidden_size 100") && heads.contains("num_attention_heads 12"), heads);
-        String patch = configError("{\"vision_config\": {\"image_size\": 225, \"patch_size\": 16}}");
-        assertTrue(patch.contains("image_size 225") && patch.contains("patch_size 16"), patch);
+        String patch = configError("{\"vision_config\": {\"image_size\": 15, \"patch_size\": 16}}");
+        assertTrue(patch.contains("image_size 15") && patch.contains("patch_size 16"), patch);
+        // As HF's stride-p conv: a remainder is ignored (so400m/14@384 has 27×27 patches).
+        assertEquals(729, config("{\"vision_config\": {\"image_size\": 384, \"patch_size\": 14}}").vision().numPatches());
         assertTrue(configError("{\"vision_config\": {\"hidden_act\": \"tanh\"}}").contains("vision_config.hidden_act"));
         assertTrue(configError("{\"vision_config\": {}, \"projector_hidden_act\": \"mish\"}").contains("projector_hidden_act"));
         assertTrue(configError("{\"vision_config\": {}, \"vision_feature_layer\": 13}").contains("vision_feature_layer 13"));
@@ -172,6 +174,9 @@ class VisionLoadErrorsTest {
         String msg = assertThrows(IllegalArgumentException.class, () -> e.encode(new float[per - 1])).getMessage();
         assertTrue(msg.contains(String.valueOf(per - 1)) && msg.contains(String.valueOf(per)), msg);
         assertThrows(IllegalArgumentException.class, () -> e.encodeBatch(new float[per], 2));
+        // A bigger image is not silently cropped either.
+        assertThrows(IllegalArgumentException.class, () -> e.features(new float[per + 1]));
+        assertThrows(IllegalArgumentException.class, () -> e.encodeBatch(new float[2 * per + 3], 2));
         assertThrows(IllegalArgumentException.class, () -> e.encodeBatch(new float[per], 0, 1, new float[16 * 20 - 1], 0));
         assertThrows(IllegalArgumentException.class, () -> e.features(java.util.List.of(new float[per], new float[3])));
         assertEquals(0, e.encodeBatch(new float[0], 0).length);
