@@ -21,7 +21,7 @@ import java.util.concurrent.ConcurrentLinkedDeque;
  */
 public final class VisionEncoder implements AutoCloseable {
 
-    /** Images stacked into one forward pass; bounds the activation memory (so400m: ~33 MB per image). */
+    /** Images stacked into one forward pass; bounds the activation memory (so400m@384 with d = 2560: ~40 MB per image). */
     public static final int MAX_BATCH = 4;
 
     private final VisionModelConfig config;
