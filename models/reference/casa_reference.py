@@ -18,6 +18,7 @@ modeling_llama.py, modeling_llava.py). Two independent code paths compute the la
 
 Usage (also importable; make_fixtures.py uses it):
     casa_reference.py --model DIR --request REQUEST.json [--out LOGITS.npy] [--greedy N]
+                      [--pixels-out PIXELS.npy] [--hidden-out HIDDEN.npy]
     casa_reference.py --self-test
 """
 
@@ -33,6 +34,8 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
+# The compute precision. Always float64 for fixtures; make_fixtures.py --check-float32 sets it
+# to float32 once to measure how far a float32 implementation is expected to land.
 F64 = torch.float64
 
 
@@ -59,7 +62,7 @@ def _decode_tensor(raw, dtype, shape, where):
         values = np.frombuffer(raw, dtype="<f4")
     else:
         values = np.frombuffer(raw, dtype="<f8")
-    return torch.from_numpy(values.astype(np.float64).reshape(shape))
+    return torch.from_numpy(values.astype(np.float64).reshape(shape)).to(F64)
 
 
 def read_safetensors(path):
@@ -477,13 +480,19 @@ class Model:
     def check_unused(self):
         """Every stored tensor must be used, except SigLIP's pooling head and tensors after
         the selected vision layer (those are legitimately skipped)."""
+        vp = VisionTower.PREFIX
+        skipped_layers = set()
+        if self.vision is not None and self.vision.select is not None:
+            skipped_layers = set(range(self.vision.select, self.vision.cfg.num_layers))
         stray = []
         for name in self.weights.unused():
-            if name.startswith("vision_tower.vision_model.head."):
+            if name.startswith(vp + "head."):
                 continue
-            if name.startswith("vision_tower.vision_model.post_layernorm."):
+            if self.vision is not None and self.vision.select is not None and \
+                    name.startswith(vp + "post_layernorm."):
                 continue
-            if name.startswith("vision_tower.vision_model.encoder.layers."):
+            if name.startswith(vp + "encoder.layers.") and \
+                    int(name[len(vp + "encoder.layers."):].split(".")[0]) in skipped_layers:
                 continue
             stray.append(name)
         if stray:
@@ -519,16 +528,20 @@ class Model:
 
     # -- prefill: the whole request at once, with explicit masks ----------------------------
 
-    def prefill(self, tokens, images):
+    def prefill(self, tokens, images, trace=None):
         """tokens: list of ids; images: list of (insert_at, embeddings [N, d]) in order.
 
-        Returns (logits [T, V] for the text tokens, logits at the last stream position)."""
+        Returns (logits [T, V] for the text tokens, logits at the last stream position).
+        If `trace` is a list, the residual stream after the embedding and after each layer is
+        appended to it (all stream rows: text only in CASA mode, text + image in insertion)."""
         self._check_tokens(tokens)
+        if trace is None:
+            trace = []
         if self.fusion == "insertion":
-            return self._prefill_insertion(tokens, images)
-        return self._prefill_casa(tokens, images)
+            return self._prefill_insertion(tokens, images, trace)
+        return self._prefill_casa(tokens, images, trace)
 
-    def _prefill_insertion(self, tokens, images):
+    def _prefill_insertion(self, tokens, images, trace):
         """§4.5: image embeddings spliced at their insertion points, plain causal attention."""
         t = self.text
         rows, text_rows = [], []
@@ -540,6 +553,7 @@ class Model:
                 text_rows.append(len(rows))
                 rows.append(self.embed[tokens[j]])
         h = torch.stack(rows)
+        trace.append(h)
         length = h.shape[0]
         positions = torch.arange(length)
         causal = positions[:, None] >= positions[None, :]
@@ -552,13 +566,15 @@ class Model:
                         *layer.attn.o)
             h = h + sa
             h = h + self._mlp(layer, h)
+            trace.append(h)
         logits = self._logits(h)
         return logits[text_rows], logits[-1]
 
-    def _prefill_casa(self, tokens, images):
+    def _prefill_casa(self, tokens, images, trace):
         t = self.text
         n_text = len(tokens)
         h = self.embed[torch.tensor(tokens, dtype=torch.long)]
+        trace.append(h)
         positions = torch.arange(n_text)
 
         # Windows (§4.2): images with the same insertion point form one window group.
@@ -609,6 +625,7 @@ class Model:
             else:
                 h = h + sa
             h = h + self._mlp(layer, h)
+            trace.append(h)
         logits = self._logits(h)
         return logits, logits[-1]
 
@@ -863,6 +880,9 @@ def main():
     parser.add_argument("--request", required=True)
     parser.add_argument("--out", help="write prefill logits as float32 .npy")
     parser.add_argument("--greedy", type=int, default=0, help="also print N greedy tokens")
+    parser.add_argument("--hidden-out", help="debug aid: write the prefill residual stream after the "
+                        "embedding and after each layer as float32 .npy [L+1, rows, d]")
+    parser.add_argument("--pixels-out", help="write the preprocessed images as float32 .npy [n, C, H, W]")
     args = parser.parse_args()
     torch.set_num_threads(1)
     model = Model(args.model)
@@ -876,6 +896,14 @@ def main():
         np.save(args.out, result["logits"].numpy().astype("<f4"))
     if args.greedy:
         print("greedy:", result["generated"])
+    if args.pixels_out:
+        np.save(args.pixels_out, np.stack(result["pixels"]).astype("<f4") if result["pixels"]
+                else np.zeros((0, 3, 0, 0), dtype="<f4"))
+    if args.hidden_out:
+        trace = []
+        model.prefill(result["tokens"], list(zip([im["insert_at"] for im in request.get("images", [])],
+                                                 result["embeddings"])), trace)
+        np.save(args.hidden_out, torch.stack(trace).numpy().astype("<f4"))
 
 
 if __name__ == "__main__":

@@ -393,6 +393,10 @@ def vlm_cases(seed):
         {"name": "three_windows", "tokens": with_markers(seq(seed + 6, 16), [2, 7, 12]),
          "images": [("shapes_p_33x33.png", 2), ("grad_rgb_40x30.png", 7), ("noise_rgb_64x64.png", 12)],
          "greedy": 10},
+        # streaming-like: a new frame every 9 tokens; CASA keeps only the latest window
+        {"name": "stream", "tokens": seq(seed + 7, 36),
+         "images": [("tiny_rgb_8x8.png", 0), ("wide_rgb_120x24.png", 9), ("grey_l_17x45.png", 18),
+                    ("grad_rgb_40x30.png", 27)], "greedy": 8},
     ]
 
 
@@ -610,8 +614,64 @@ def build_case(model, model_dir, case, log):
                + f" min margin {min(margins[:keep] or [float('nan')]):.1e}")
 
 
+PREPROCESS_CONFIGS = {
+    "bicubic-32-siglip": preprocessor(32, 3),
+    "bilinear-48-imagenet": preprocessor(48, 2, imagenet=True),
+    # non-square target, rescale only (do_normalize false): height 24, width 56
+    "bicubic-24x56-rescale-only": dict(preprocessor(24, 3), size={"height": 24, "width": 56}, do_normalize=False),
+}
+
+
+def build_preprocess_fixtures(log):
+    """models/fixtures/preprocess/<config>/: preprocessor_config.json and, for every test
+    image, <image file>.npy = float32 [C, H, W] after §5 (what `casa preprocess` writes)."""
+    root = os.path.join(ROOT, "preprocess")
+    if os.path.exists(root):
+        shutil.rmtree(root)
+    for name, pp in PREPROCESS_CONFIGS.items():
+        out = os.path.join(root, name)
+        os.makedirs(out)
+        write_json(os.path.join(out, "preprocessor_config.json"), pp)
+        for image in sorted(os.listdir(IMAGES)):
+            write_npy(os.path.join(out, image + ".npy"), ref.preprocess_image(os.path.join(IMAGES, image), pp))
+        log.append(f"preprocess/{name}: {len(os.listdir(out)) - 1} images")
+
+
+def check_float32(specs):
+    """Re-run every committed case with the reference in float32 and report the largest
+    logits error relative to max(1, max|logit|): what a float32 implementation may expect."""
+    ref.F64 = torch.float32
+    worst = 0.0
+    for spec in specs:
+        model_dir = os.path.join(ROOT, spec["name"])
+        model = ref.Model(model_dir)
+        for case in spec["cases"]:
+            case_dir = os.path.join(model_dir, "cases", case["name"])
+            with open(os.path.join(case_dir, "request.json")) as f:
+                request = json.load(f)
+            expected = np.load(os.path.join(case_dir, "logits.npy"))
+            with open(os.path.join(case_dir, "greedy.json")) as f:
+                greedy = json.load(f)
+            images = []
+            if request["images"]:
+                paths = [os.path.join(case_dir, im["path"]) for im in request["images"]]
+                _, _, emb = model.image_embeddings(paths)
+                images = list(zip([im["insert_at"] for im in request["images"]], emb))
+            logits, _ = model.prefill(request["tokens"], images)
+            session = ref.decode_request(model, request["tokens"], images)[1]
+            generated, _ = ref.greedy(session, greedy["max_new_tokens"])
+            err = float(np.abs(logits.numpy() - expected).max()) / max(1.0, float(np.abs(expected).max()))
+            worst = max(worst, err)
+            same = "same greedy" if generated == greedy["generated"] else f"GREEDY DIFFERS {generated}"
+            print(f"{spec['name']}/{case['name']}: float32 rel err {err:.1e}, {same}")
+    print(f"worst float32 relative logits error {worst:.1e}")
+
+
 def main(argv):
     torch.set_num_threads(1)
+    if argv[1:] == ["--check-float32"]:
+        check_float32(fixtures())
+        return
     specs = fixtures()
     wanted = argv[1:] or [s["name"] for s in specs]
     unknown = set(wanted) - {s["name"] for s in specs}
@@ -619,6 +679,8 @@ def main(argv):
         raise SystemExit(f"unknown fixtures: {sorted(unknown)}")
     make_images()
     log = []
+    if not argv[1:]:
+        build_preprocess_fixtures(log)
     for spec in specs:
         if spec["name"] in wanted:
             build_fixture(spec, log)
