@@ -161,6 +161,15 @@ function buildVariants() {
     decoder: { type: 'Metaspace', replacement: '▁', prepend_scheme: 'first', split: false },
     model: bpeModel(msTokens.concat(['[INST]', '[/INST]']), ms.merges, fallback),
   });
+  // Older SentencePiece conversions: Metaspace splitting at every space (legacy add_prefix_space form).
+  variants.metaspace_split = tokenizerJson({
+    added_tokens: llamaAdded,
+    pre_tokenizer: { type: 'Metaspace', replacement: '▁', add_prefix_space: true },
+    post_processor: template('<s>', 1),
+    decoder: { type: 'Sequence', decoders: [{ type: 'ByteFallback' },
+      { type: 'Metaspace', replacement: '▁', add_prefix_space: true }] },
+    model: bpeModel(msTokens, ms.merges, fallback),
+  });
   // Hand-written: NFKC + Lowercase + Strip + regex Replace; Digits, Punctuation, Metaspace(always, split).
   variants.metaspace_mix = tokenizerJson({
     added_tokens: llamaAdded.concat([addedToken(m, '<mask>', true, { lstrip: true, rstrip: true }),
