@@ -73,7 +73,10 @@ public final class Session {
         }
         appendHistory(fed);
         messages.add(ChatMessage.assistant(result.text().strip()));
-        if (model.prompts().hasChatTemplate()) fedText += model.tokenizer().decode(fed, false);
+        if (model.prompts().hasChatTemplate()) {
+            int known = model.tokenizer().vocabSize();
+            fedText += model.tokenizer().decode(Arrays.stream(fed).filter(id -> id < known).toArray(), false);
+        }
         return result;
     }
 

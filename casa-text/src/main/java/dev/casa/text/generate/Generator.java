@@ -51,7 +51,9 @@ public final class Generator {
             }
             generated[count++] = next;
             seen[seenLength++] = next;
-            String piece = text.push(next);
+            // A padding row of the embedding (an id the tokenizer does not define) has no text; HF's
+            // decode skips such ids too. Trained models do not produce them.
+            String piece = next < tokenizer.vocabSize() ? text.push(next) : "";
             out.append(piece);
             listener.onToken(next, piece);
             if (state.selfAttentionKvEntries() >= state.capacity()) {

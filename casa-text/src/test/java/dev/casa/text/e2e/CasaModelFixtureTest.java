@@ -7,6 +7,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.casa.core.io.Npy;
 import dev.casa.text.CasaModel;
 import dev.casa.text.cli.ForwardCommand;
+import dev.casa.text.generate.GenerationOptions;
+import dev.casa.text.generate.GenerationResult;
+import dev.casa.text.generate.Generator;
+import dev.casa.text.generate.StopReason;
+import dev.casa.text.generate.TokenListener;
+import dev.casa.text.model.DecoderState;
+import dev.casa.text.model.ImageInput;
+import dev.casa.text.model.LogitsMode;
 import dev.casa.vision.image.ImageDecoder;
 import dev.casa.vision.image.RgbImage;
 import java.io.IOException;
@@ -59,6 +67,35 @@ class CasaModelFixtureTest {
         float[] decode = model.forward(req.tokens(), images, req.insertAt(), true);
         assertClose(expected, prefill, "prefill");
         assertClose(expected, decode, "decode");
+    }
+
+    @TestFactory
+    Stream<DynamicTest> generatorGreedyContinuationsMatchTheReference() throws IOException {
+        List<DynamicTest> tests = new ArrayList<>();
+        for (Path c : FixturePaths.visionCases()) {
+            if (!Files.exists(c.resolve("greedy.json"))) continue;
+            String name = c.getParent().getParent().getFileName() + "/" + c.getFileName();
+            tests.add(DynamicTest.dynamicTest(name, () -> checkGreedy(c)));
+        }
+        assertTrue(tests.size() >= 20, "expected greedy cases, found " + tests.size());
+        return tests.stream();
+    }
+
+    /** Prefill from image files, then the library's Generator (greedy sampler + KV-cache decode loop). */
+    private void checkGreedy(Path caseDir) throws IOException {
+        CasaModel model = model(caseDir.getParent().getParent());
+        var req = parseRequest(caseDir.resolve("request.json"));
+        int[] expected = greedy(caseDir);
+        List<ImageInput> inputs = new ArrayList<>();
+        for (int i = 0; i < req.images().size(); i++) {
+            inputs.add(new ImageInput(model.embedImage(ImageDecoder.decode(req.images().get(i))), model.tokensPerImage(), req.insertAt()[i]));
+        }
+        DecoderState state = model.decoder().newState(req.tokens().length + expected.length + 1, inputs.size() * model.tokensPerImage());
+        float[] last = model.decoder().forward(state, req.tokens(), inputs, LogitsMode.LAST);
+        GenerationResult r = new Generator(model.decoder(), model.tokenizer())
+                .generate(state, last, req.tokens(), GenerationOptions.greedy(expected.length), TokenListener.NONE);
+        assertArrayEquals(expected, r.tokens());
+        assertEquals(StopReason.MAX_TOKENS, r.stopReason());
     }
 
     static ForwardCommand.Request parseRequest(Path file) throws IOException {
