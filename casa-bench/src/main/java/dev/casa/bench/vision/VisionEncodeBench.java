@@ -10,6 +10,7 @@ import dev.casa.core.tensor.Tensor;
 import dev.casa.vision.VisionEncoder;
 import dev.casa.vision.VisionModelConfig;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -80,21 +81,37 @@ public final class VisionEncodeBench {
                     model, images, encoder.imageSize(), encoder.imageSize(), encoder.tokensPerImage(), flops / 1e9, threads, peak);
             int warmup = 2;
             double[] seconds = new double[runs];
+            double cpuSeconds = 0;
             for (int r = -warmup; r < runs; r++) {
+                double cpu0 = processCpuSeconds();
                 long s = System.nanoTime();
                 encoder.encodeBatch(pixels, 0, images, out, 0);
                 double sec = (System.nanoTime() - s) / 1e9;
-                System.out.printf("  %s %d: %.3f s  %.1f GFLOP/s%n", r < 0 ? "warmup" : "run", r < 0 ? r + warmup : r, sec, flops / sec / 1e9);
-                if (r >= 0) seconds[r] = sec;
+                double cpu = processCpuSeconds() - cpu0;
+                System.out.printf("  %s %d: %.3f s  %.1f GFLOP/s  %.2f cores busy%n", r < 0 ? "warmup" : "run",
+                        r < 0 ? r + warmup : r, sec, flops / sec / 1e9, cpu / sec);
+                if (r >= 0) {
+                    seconds[r] = sec;
+                    cpuSeconds += cpu;
+                }
             }
             Arrays.sort(seconds);
             double median = seconds[runs / 2];
-            System.out.printf("RESULT %s images=%d threads=%d: median %.3f s/call (%.3f s/image), %.1f GFLOP/s = %.0f%% of ~%.0f GFLOP/s peak; best %.3f s%n",
+            double busy = cpuSeconds / Arrays.stream(seconds).sum();
+            System.out.printf("RESULT %s images=%d threads=%d: median %.3f s/call (%.3f s/image), %.1f GFLOP/s = %.0f%% of ~%.0f GFLOP/s peak; best %.3f s; %.2f cores busy (CPU time / wall)%n",
                     model, images, threads, median, median / images, flops / median / 1e9,
-                    100 * flops / median / 1e9 / peak, peak, seconds[0]);
+                    100 * flops / median / 1e9 / peak, peak, seconds[0], busy);
         } finally {
             if (file != null) Files.deleteIfExists(file);
         }
+    }
+
+    /** CPU time of this process (all threads): with wall time, how many cores a run actually got on a shared machine. */
+    private static double processCpuSeconds() {
+        if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+            return os.getProcessCpuTime() / 1e9;
+        }
+        return Double.NaN;
     }
 
     /** Random BF16 weights for every tensor of the tower (with post_layernorm) and the projector. */
