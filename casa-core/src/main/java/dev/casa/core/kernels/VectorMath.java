@@ -30,7 +30,7 @@ public final class VectorMath {
         for (; i < length; i++) x[offset + i] *= s;
     }
 
-    /** {@code y[yOffset+i] += a · x[xOffset+i]}. */
+    /** {@code y[yOffset+i] += a · x[xOffset+i]}, fused (one rounding). */
     public static void axpy(float a, float[] x, int xOffset, float[] y, int yOffset, int length) {
         int i = 0;
         FloatVector av = FloatVector.broadcast(S, a);
@@ -38,7 +38,7 @@ public final class VectorMath {
             FloatVector.fromArray(S, x, xOffset + i).fma(av, FloatVector.fromArray(S, y, yOffset + i))
                     .intoArray(y, yOffset + i);
         }
-        for (; i < length; i++) y[yOffset + i] += a * x[xOffset + i];
+        for (; i < length; i++) y[yOffset + i] = Math.fma(a, x[xOffset + i], y[yOffset + i]);
     }
 
     /** Largest of {@code x[offset, offset+length)}; -∞ when empty. */

@@ -74,7 +74,10 @@ final class ReferenceKernels {
     }
 
     static double geluTanh(double x) {
-        return 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x)));
+        double u = Math.sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x);
+        // for u < 0, 1 + tanh(u) cancels even in double; use 1 + tanh(u) = 2·e^{2u} / (1 + e^{2u})
+        double onePlusTanh = u >= 0 ? 1 + Math.tanh(u) : 2 * Math.exp(2 * u) / (1 + Math.exp(2 * u));
+        return 0.5 * x * onePlusTanh;
     }
 
     static double gelu(double x) {
