@@ -34,7 +34,7 @@ public final class Activations {
         int i = 0;
         for (int bound = FH.loopBound(length); i < bound; i += DL) {
             DoubleVector v = (DoubleVector) FloatVector.fromArray(FH, x, offset + i).convertShape(VectorOperators.F2D, DS, 0);
-            DoubleVector t = v.mul(v).fma(0.044715, 1.0);   // 1 + 0.044715·x²
+            DoubleVector t = v.mul(v).fma(DoubleVector.broadcast(DS, 0.044715), DoubleVector.broadcast(DS, 1.0));   // 1 + 0.044715·x²
             DoubleVector e = v.mul(MINUS_TWO_C).mul(t).lanewise(VectorOperators.EXP);
             ((FloatVector) v.div(e.add(1.0)).convertShape(VectorOperators.D2F, FH, 0)).intoArray(x, offset + i);
         }
@@ -51,34 +51,37 @@ public final class Activations {
      */
     public static void gelu(float[] x, int offset, int length) {
         int i = 0;
-        FloatVector zero = FloatVector.zero(S);
         for (int bound = S.loopBound(length); i < bound; i += L) {
-            FloatVector v = FloatVector.fromArray(S, x, offset + i);
-            FloatVector hi = v.mul(v);
-            FloatVector lo = v.fma(v, hi.neg());                  // x² − hi, exact
-            FloatVector z = v.abs().mul((float) (1 / Math.sqrt(2)));
-            FloatVector t = z.fma(0.5f, 1f);
-            t = FloatVector.broadcast(S, 1f).div(t);
-            FloatVector poly = t.fma(0.17087277f, -0.82215223f);
-            poly = poly.fma(t, FloatVector.broadcast(S, 1.48851587f));
-            poly = poly.fma(t, FloatVector.broadcast(S, -1.13520398f));
-            poly = poly.fma(t, FloatVector.broadcast(S, 0.27886807f));
-            poly = poly.fma(t, FloatVector.broadcast(S, -0.18628806f));
-            poly = poly.fma(t, FloatVector.broadcast(S, 0.09678418f));
-            poly = poly.fma(t, FloatVector.broadcast(S, 0.37409196f));
-            poly = poly.fma(t, FloatVector.broadcast(S, 1.00002368f));
-            poly = poly.fma(t, FloatVector.broadcast(S, -1.26551223f));
-            FloatVector big = hi.mul(-0.5f).lanewise(VectorOperators.EXP);
-            FloatVector small = lo.mul(-0.5f).add(poly).lanewise(VectorOperators.EXP);
-            FloatVector r = t.mul(big).mul(small);                // erfc(|x|/√2)
-            VectorMask<Float> negative = v.compare(VectorOperators.LT, zero);
-            FloatVector onePlusErf = r.neg().add(2f).blend(r, negative);
-            v.mul(0.5f).mul(onePlusErf).intoArray(x, offset + i);
+            geluErf(FloatVector.fromArray(S, x, offset + i)).intoArray(x, offset + i);
         }
         for (; i < length; i++) {
             double v = x[offset + i];
             x[offset + i] = (float) (0.5 * v * erfc(-v / Math.sqrt(2.0)));
         }
+    }
+
+    /** The vector body of {@link #gelu}, kept in its own method so C2 compiles (and inlines) it as one unit. */
+    private static FloatVector geluErf(FloatVector v) {
+        FloatVector hi = v.mul(v);
+        FloatVector lo = v.fma(v, hi.neg());                  // x² − hi, exact
+        FloatVector z = v.abs().mul((float) (1 / Math.sqrt(2)));
+        FloatVector t = z.mul(0.5f).add(1f);
+        t = FloatVector.broadcast(S, 1f).div(t);
+        FloatVector poly = t.fma(FloatVector.broadcast(S, 0.17087277f), FloatVector.broadcast(S, -0.82215223f));
+        poly = poly.fma(t, FloatVector.broadcast(S, 1.48851587f));
+        poly = poly.fma(t, FloatVector.broadcast(S, -1.13520398f));
+        poly = poly.fma(t, FloatVector.broadcast(S, 0.27886807f));
+        poly = poly.fma(t, FloatVector.broadcast(S, -0.18628806f));
+        poly = poly.fma(t, FloatVector.broadcast(S, 0.09678418f));
+        poly = poly.fma(t, FloatVector.broadcast(S, 0.37409196f));
+        poly = poly.fma(t, FloatVector.broadcast(S, 1.00002368f));
+        poly = poly.fma(t, FloatVector.broadcast(S, -1.26551223f));
+        FloatVector big = hi.mul(-0.5f).lanewise(VectorOperators.EXP);
+        FloatVector small = lo.mul(-0.5f).add(poly).lanewise(VectorOperators.EXP);
+        FloatVector r = t.mul(big).mul(small);                // erfc(|x|/√2)
+        VectorMask<Float> negative = v.compare(VectorOperators.LT, 0f);
+        FloatVector onePlusErf = r.neg().add(2f).blend(r, negative);
+        return v.mul(0.5f).mul(onePlusErf);
     }
 
     /** {@code x·sigmoid(x)}. */
