@@ -29,6 +29,7 @@ import dev.casa.core.kernels.ThreadPool;
  * Fused attention at decoder shapes (16 heads, head_dim 128).
  * prefill: 1024 causal queries over 1024 keys; FLOPs = 4·heads·hd·Σ_i visible(i) = 4.30e9.
  * decode: 1 query over 4096 cached keys; reads K and V = 2·4096·16·128·4 B = 67.1 MB per call.
+ * visionFull729: 729 tokens, 16 heads of 72, no mask (SigLIP-so400m@384); 2.45e9 FLOPs.
  * Two peers run in the same fork, so ratios hold on a busy machine: the same FLOPs as pure register
  * FMAs (peak), and a vector sum over the same K/V bytes (bandwidth).
  * The report converts the average times into GFLOP/s and GB/s (see docs/benchmarks.md).
@@ -72,6 +73,15 @@ public class AttentionBench {
         int width = HEADS * HEAD_DIM;
         Attention.attend(pool, q, 0, width, PREFILL, HEADS, HEAD_DIM, k, 0, v, 0, width, PREFILL, HEADS,
                 AttentionMask.causal(PREFILL, PREFILL), scale, out, 0, width);
+        return out[7];
+    }
+
+    /** SigLIP-so400m@384 shape: 729 tokens, 16 heads of 72, full mask; FLOPs = 4·16·72·729² = 2.45e9. */
+    @Benchmark
+    public float visionFull729() {
+        int width = HEADS * 72;
+        Attention.attend(pool, q, 0, width, 729, HEADS, 72, k, 0, v, 0, width, 729, HEADS,
+                AttentionMask.full(729), scale, out, 0, width);
         return out[7];
     }
 
