@@ -74,6 +74,9 @@ const template = (bos, id) => ({
 const GPT2_REGEX = "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+";
 const LLAMA3_REGEX = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
 const QWEN2_REGEX = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+// Not used by a fixture tokenizer, only by the regex oracle: GPT-4o (o200k) and a possessive cl100k form.
+const O200K_REGEX = "[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]*[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?|[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]+[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n/]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+const CL100K_POSSESSIVE_REGEX = "'(?i:[sdmt]|ll|ve|re)|[^\\r\\n\\p{L}\\p{N}]?+\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]++[\\r\\n]*|\\s*[\\r\\n]|\\s+(?!\\S)|\\s+";
 const byteLevel = (addPrefixSpace, useRegex) =>
   ({ type: 'ByteLevel', add_prefix_space: addPrefixSpace, trim_offsets: true, use_regex: useRegex });
 const split = (pattern, behavior, invert = false) => ({ type: 'Split', pattern, behavior, invert });
@@ -157,6 +160,15 @@ function buildVariants() {
     post_processor: template('<s>', 1),
     decoder: { type: 'Metaspace', replacement: '▁', prepend_scheme: 'first', split: false },
     model: bpeModel(msTokens.concat(['[INST]', '[/INST]']), ms.merges, fallback),
+  });
+  // Older SentencePiece conversions: Metaspace splitting at every space (legacy add_prefix_space form).
+  variants.metaspace_split = tokenizerJson({
+    added_tokens: llamaAdded,
+    pre_tokenizer: { type: 'Metaspace', replacement: '▁', add_prefix_space: true },
+    post_processor: template('<s>', 1),
+    decoder: { type: 'Sequence', decoders: [{ type: 'ByteFallback' },
+      { type: 'Metaspace', replacement: '▁', add_prefix_space: true }] },
+    model: bpeModel(msTokens, ms.merges, fallback),
   });
   // Hand-written: NFKC + Lowercase + Strip + regex Replace; Digits, Punctuation, Metaspace(always, split).
   variants.metaspace_mix = tokenizerJson({
@@ -340,13 +352,15 @@ async function record(name, json) {
 function recordRegexSplits() {
   const extra = ["'S 'T 'Re 'VE 'LL 'D 'M", "it'ſ 'K", 'x  \n  y \n\n\tz   ', 'a\u00a0b\u2003c\u000bd\u0085e',
     '123456789 12.5', '٣٤٥ ²³ ⅷ', '  leading', 'trailing  ', 'tab\t\tsep', "don't won't y'all", '\r\n\r\n x'];
-  const lines = [];
-  for (const [name, regex] of [['gpt2', GPT2_REGEX], ['llama3', LLAMA3_REGEX], ['qwen2', QWEN2_REGEX]]) {
+  const patterns = { gpt2: GPT2_REGEX, llama3: LLAMA3_REGEX, qwen2: QWEN2_REGEX, o200k: O200K_REGEX,
+    cl100k_possessive: CL100K_POSSESSIVE_REGEX };
+  const lines = [JSON.stringify({ patterns })];
+  for (const [name, regex] of Object.entries(patterns)) {
     const tok = hf.Tokenizer.fromString(JSON.stringify(tokenizerJson({
       pre_tokenizer: split({ Regex: regex }, 'Isolated'), model: bpeModel(['a'], []) })));
     const pre = tok.getPreTokenizer();
     for (const s of testCorpus().concat(extra)) {
-      lines.push(JSON.stringify({ regex: name, pattern: regex, text: s, pieces: pre.preTokenizeString(s).map(p => p[0]) }));
+      lines.push(JSON.stringify({ regex: name, text: s, pieces: pre.preTokenizeString(s).map(p => p[0]) }));
     }
   }
   fs.writeFileSync(path.join(OUT, 'regex_splits.jsonl'), lines.join('\n') + '\n');

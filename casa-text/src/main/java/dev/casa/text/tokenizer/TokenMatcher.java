@@ -20,12 +20,14 @@ final class TokenMatcher {
 
     private final Node root = new Node();
     private final boolean empty;
+    private final java.util.BitSet firstChars = new java.util.BitSet(); // quick rejection of most positions
 
     /** @param patterns the string each token is matched as (its content, normalized for normalized tokens) */
     TokenMatcher(List<AddedToken> tokens, List<String> patterns) {
         for (int i = 0; i < tokens.size(); i++) {
             String p = patterns.get(i);
             if (p.isEmpty()) continue;
+            firstChars.set(p.charAt(0));
             Node node = root;
             for (int k = 0; k < p.length(); k++) node = node.children.computeIfAbsent(p.charAt(k), c -> new Node());
             if (node.token == null) node.token = tokens.get(i); // as Aho-Corasick: the first pattern wins a tie
@@ -42,6 +44,7 @@ final class TokenMatcher {
         int startOffset = 0;
         int i = 0;
         while (i < text.length()) {
+            if (!firstChars.get(text.charAt(i))) { i++; continue; }
             // Longest token starting at i.
             Node node = root;
             AddedToken found = null;

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.text.Normalizer;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -89,8 +88,7 @@ final class TokenizerJson {
         JsonNode vocabNode = required(node, "vocab", "model");
         if (!vocabNode.isObject()) throw new TokenizerException("model.vocab: expected an object");
         Map<String, Integer> vocab = new LinkedHashMap<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = vocabNode.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
+        for (Map.Entry<String, JsonNode> e : vocabNode.properties()) {
             if (!e.getValue().canConvertToInt()) throw new TokenizerException("model.vocab['" + e.getKey() + "']: expected an integer id");
             vocab.put(e.getKey(), e.getValue().asInt());
         }

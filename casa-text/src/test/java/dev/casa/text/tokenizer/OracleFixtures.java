@@ -17,7 +17,7 @@ import java.util.stream.StreamSupport;
  */
 final class OracleFixtures {
     static final List<String> NAMES = List.of("gpt2", "llama3", "qwen2", "bytelevel_mix", "llama2", "mistral",
-            "metaspace_mix", "split_mix", "unk_nodecoder", "subword");
+            "metaspace_mix", "metaspace_split", "split_mix", "unk_nodecoder", "subword");
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private OracleFixtures() {}
