@@ -31,7 +31,8 @@ final class DecodeAttention {
         int rowsPerGroup = p.numQueries * p.group;
         int nMax = 0;
         for (int i = 0; i < p.numQueries; i++) nMax = Math.max(nMax, p.visible(i));
-        int units = 2 * pool.threads();   // a little finer than the threads, for balance on a busy machine
+        // a little finer than the threads, for balance on a busy machine; one unit when single-threaded
+        int units = pool.threads() == 1 ? 1 : 2 * pool.threads();
         int splits = forcedSplits > 0 ? forcedSplits : Math.max(1, Math.min(units, nMax / MIN_SPLIT_KEYS));
         int headChunks = Math.min(p.kvHeads, ceilDiv(units, splits));
         int splitKeys = Math.max(1, ceilDiv(nMax, splits));
