@@ -2,6 +2,8 @@ package dev.casa.core.kernels;
 
 import dev.casa.core.tensor.Tensor;
 
+import java.util.Arrays;
+
 import static dev.casa.core.kernels.MicroKernel.ACCUMULATE;
 import static dev.casa.core.kernels.MicroKernel.BIAS;
 import static dev.casa.core.kernels.MicroKernel.ZERO;
@@ -9,7 +11,7 @@ import static dev.casa.core.kernels.MicroKernel.ZERO;
 /**
  * Cache-blocked, multi-threaded {@code C = A·Wᵀ (+bias)} for M > {@link Gemv#MAX_ROWS} (prefill,
  * vision). Goto/BLIS loop order: per block of NC output features and KC inner steps, W is
- * widened and packed once into NR-wide panels (L1-sized, KC×16 floats), then for each block of
+ * widened and packed once into NR-wide panels (KC×NR floats), then for each block of
  * MC rows A is packed into MR-tall panels (L2-resident) and the {@link MicroKernel} sweeps the
  * tiles: each W panel stays in L1 while every A panel of the block streams past it.
  * Threads own contiguous column ranges (or row ranges when N is small) and their own buffers.
@@ -19,7 +21,7 @@ final class Gemm {
 
     static final int MR = MicroKernel.MR;
     static final int NR = MicroKernel.NR;
-    /** Inner-dimension block: a KC×NR W panel (16 KB) fits L1 with room for A. */
+    /** Inner-dimension block: a KC×NR W panel is 16 KB (AVX2) or 32 KB (AVX-512). */
     static final int KC = 256;
     /** Rows per A block: MC×KC floats (192 KB) sit in L2. Multiple of MR. */
     static final int MC = 192;
@@ -69,7 +71,7 @@ final class Gemm {
                             int mr = Math.min(MR, mc - ir);
                             int cTile = cOffset + (ic + ir) * n + jc + jr;
                             if (mr == MR && nr == NR) {
-                                MicroKernel.tile6x16(kc, s.a, ir * kc, s.b, jr * kc, c, cTile, n, start, bias, jc + jr);
+                                MicroKernel.tile(kc, s.a, ir * kc, s.b, jr * kc, c, cTile, n, start, bias, jc + jr);
                             } else {
                                 edgeTile(kc, s, ir * kc, jr * kc, mr, nr, c, cTile, n, start, bias, jc + jr);
                             }
@@ -84,7 +86,7 @@ final class Gemm {
     private static void edgeTile(int kc, Scratch s, int aOff, int bOff, int mr, int nr,
                                  float[] c, int cTile, int ldc, int start, float[] bias, int col) {
         float[] t = s.tile;
-        MicroKernel.tile6x16(kc, s.a, aOff, s.b, bOff, t, 0, NR, ZERO, null, 0);
+        MicroKernel.tile(kc, s.a, aOff, s.b, bOff, t, 0, NR, ZERO, null, 0);
         for (int i = 0; i < mr; i++) {
             int row = cTile + i * ldc;
             for (int j = 0; j < nr; j++) {
@@ -114,19 +116,20 @@ final class Gemm {
 
     /**
      * Output features {@code [jc, jc+nc)}, inputs {@code [pc, pc+kc)} of W widened into NR-wide
-     * panels: {@code dst[q*NR*kc + k*NR + j] = W[jc + q*NR + j][pc + k]}; features past the block are zero.
+     * panels: {@code dst[q*NR*kc + k*NR + j] = W[jc + q*NR + j][pc + k]}; features past the block
+     * are zero. Each panel's NR row pieces are widened with vector loads into {@code rows}
+     * (stride KC), then transposed one k at a time into NR consecutive floats.
      */
-    private static void packW(Tensor w, int jc, int nc, int pc, int kc, float[] dst, float[] row) {
+    private static void packW(Tensor w, int jc, int nc, int pc, int kc, float[] dst, float[] rows) {
         long k = w.cols();
         for (int q = 0; q < nc; q += NR) {
+            int valid = Math.min(NR, nc - q);
+            for (int j = 0; j < valid; j++) Widen.toFloats(w, (jc + q + j) * k + pc, rows, j * KC, kc);
+            for (int j = valid; j < NR; j++) Arrays.fill(rows, j * KC, j * KC + kc, 0f);
             int panel = q * kc;
-            for (int j = 0; j < NR; j++) {
-                if (q + j < nc) {
-                    Widen.toFloats(w, (jc + q + j) * k + pc, row, 0, kc);
-                    for (int kk = 0; kk < kc; kk++) dst[panel + kk * NR + j] = row[kk];
-                } else {
-                    for (int kk = 0; kk < kc; kk++) dst[panel + kk * NR + j] = 0f;
-                }
+            for (int kk = 0; kk < kc; kk++) {
+                int d = panel + kk * NR;
+                for (int j = 0; j < NR; j++) dst[d + j] = rows[j * KC + kk];
             }
         }
     }

@@ -14,7 +14,7 @@ final class Scratch {
     float[] a;
     /** Packed block of W: {@code NC} output features in panels of {@code NR}, {@code KC} deep. */
     float[] b;
-    /** One weight row segment widened to float32 before it is transposed into {@code b}. */
+    /** NR weight row pieces (stride KC) widened to float32 before they are transposed into {@code b}. */
     float[] row;
     /** Output of an edge micro-tile (fewer than MR rows or NR columns). */
     float[] tile;
@@ -26,7 +26,7 @@ final class Scratch {
         if (s.a == null) {
             s.a = new float[Gemm.MC * Gemm.KC];
             s.b = new float[Gemm.KC * Gemm.NC];
-            s.row = new float[Gemm.KC];
+            s.row = new float[Gemm.NR * Gemm.KC];
             s.tile = new float[Gemm.MR * Gemm.NR];
         }
         return s;

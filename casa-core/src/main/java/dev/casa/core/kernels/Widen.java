@@ -7,6 +7,7 @@ import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
@@ -14,17 +15,23 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 
 /**
- * Loads 8 weights at a time from little-endian F32/BF16/F16 bytes and widens them to float32 in
+ * Loads a vector of weights at a time from little-endian F32/BF16/F16 bytes and widens them to float32 in
  * registers. There is no native half-precision arithmetic here, so every kernel converts on load.
  */
 public final class Widen {
     private Widen() {}
 
-    static final VectorSpecies<Float> F = FloatVector.SPECIES_256;
-    static final VectorSpecies<Short> S = ShortVector.SPECIES_128;
-    static final VectorSpecies<Integer> I = IntVector.SPECIES_256;
+    /**
+     * The widest float vector the CPU runs natively (256-bit on AVX2, 512-bit on AVX-512), capped
+     * at 512 bits; the 16-bit weights are loaded as half-width short vectors with the same lanes.
+     */
+    static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED.vectorBitSize() > 512
+            ? FloatVector.SPECIES_512 : FloatVector.SPECIES_PREFERRED;
+    static final VectorSpecies<Short> S =
+            VectorSpecies.of(short.class, VectorShape.forBitSize(F.vectorBitSize() / 2));
+    static final VectorSpecies<Integer> I = F.withLanes(int.class);
     /** Floats per vector. */
-    static final int LANES = 8;
+    static final int LANES = F.length();
 
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     private static final ValueLayout.OfFloat F32_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(LE);
@@ -32,19 +39,19 @@ public final class Widen {
     /** 2^-24: the value of one F16 subnormal step. */
     private static final float F16_SUBNORMAL_STEP = 0x1p-24f;
 
-    /** 8 float32 weights starting at byte {@code offset}. */
+    /** {@link #LANES} float32 weights starting at byte {@code offset}. */
     static FloatVector f32(MemorySegment w, long offset) {
         return FloatVector.fromMemorySegment(F, w, offset, LE);
     }
 
-    /** 8 BF16 weights starting at byte {@code offset}: BF16 is the top half of a float32. */
+    /** {@link #LANES} BF16 weights starting at byte {@code offset}: BF16 is the top half of a float32. */
     static FloatVector bf16(MemorySegment w, long offset) {
         ShortVector h = ShortVector.fromMemorySegment(S, w, offset, LE);
         return ((IntVector) h.convertShape(VectorOperators.S2I, I, 0))
                 .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
     }
 
-    /** 8 F16 weights starting at byte {@code offset}. */
+    /** {@link #LANES} F16 weights starting at byte {@code offset}. */
     static FloatVector f16(MemorySegment w, long offset) {
         ShortVector h = ShortVector.fromMemorySegment(S, w, offset, LE);
         return f16ToFloat((IntVector) h.convertShape(VectorOperators.S2I, I, 0));
