@@ -3,6 +3,7 @@ package dev.casa.core.kernels;
 import dev.casa.core.tensor.Tensor;
 
 import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static dev.casa.core.kernels.MicroKernel.ACCUMULATE;
 import static dev.casa.core.kernels.MicroKernel.BIAS;
@@ -10,11 +11,15 @@ import static dev.casa.core.kernels.MicroKernel.ZERO;
 
 /**
  * Cache-blocked, multi-threaded {@code C = A·Wᵀ (+bias)} for M > {@link Gemv#MAX_ROWS} (prefill,
- * vision). Goto/BLIS loop order: per block of NC output features and KC inner steps, W is
- * widened and packed once into NR-wide panels (KC×NR floats), then for each block of
- * MC rows A is packed into MR-tall panels (L2-resident) and the {@link MicroKernel} sweeps the
- * tiles: each W panel stays in L1 while every A panel of the block streams past it.
- * Threads own contiguous column ranges (or row ranges when N is small) and their own buffers.
+ * vision), after Goto/BLIS:
+ * <ol>
+ * <li>A is packed once, in parallel, into MR-tall panels per KC block (shared, read-only after);
+ * <li>the output is cut into contiguous column blocks (rows too when N is small) that threads
+ *     claim one at a time, so a thread the OS preempts does not hold everyone up;
+ * <li>per block and KC step, the thread widens and packs its W columns into NR-wide panels
+ *     (its own buffer), then sweeps MC-row blocks of A (L2) past each W panel (L1) with the
+ *     {@link MicroKernel}.
+ * </ol>
  */
 final class Gemm {
     private Gemm() {}
@@ -23,58 +28,70 @@ final class Gemm {
     static final int NR = MicroKernel.NR;
     /** Inner-dimension block: a KC×NR W panel is 16 KB (AVX2) or 32 KB (AVX-512). */
     static final int KC = 256;
-    /** Rows per A block: MC×KC floats (192 KB) sit in L2. Multiple of MR. */
+    /** Rows per A block swept past one W panel: MC×KC floats (192 KB) stay in L2. Multiple of MR. */
     static final int MC = 192;
-    /** Output features per W block: KC×NC floats (2 MB) per thread. Multiple of NR. */
-    static final int NC = 2048;
+    /** Widest column block a thread claims: KC×NC floats (1 MB) of packed W per thread. Multiple of NR. */
+    static final int NC = 1024;
+    /** Column blocks per thread to aim for: enough to rebalance when a thread stalls. */
+    private static final int BLOCKS_PER_THREAD = 4;
 
     static void run(ThreadPool pool, float[] a, int aOffset, int m, Tensor w, float[] bias, float[] c, int cOffset) {
         int n = w.rows();
+        int k = w.cols();
         int threads = pool.threads();
-        if (n >= threads * 4 * NR || m < threads * MR) {
-            int panels = (n + NR - 1) / NR;
-            int chunks = Math.min(threads, panels);
-            pool.runChunks(chunks, (chunk, cs) -> {
-                int n0 = Math.min(n, panels * chunk / cs * NR);
-                int n1 = Math.min(n, panels * (chunk + 1) / cs * NR);
-                if (n0 < n1) block(a, aOffset, 0, m, w, bias, c, cOffset, n0, n1);
-            });
-        } else {
-            int panels = (m + MR - 1) / MR;
-            int chunks = Math.min(threads, panels);
-            pool.runChunks(chunks, (chunk, cs) -> {
-                int m0 = Math.min(m, panels * chunk / cs * MR);
-                int m1 = Math.min(m, panels * (chunk + 1) / cs * MR);
-                if (m0 < m1) block(a, aOffset, m0, m1, w, bias, c, cOffset, 0, n);
-            });
-        }
+        int mPanels = (m + MR - 1) / MR;
+        float[] packedA = Scratch.get().packedA(mPanels * MR * k);
+        pool.runChunks(Math.min(threads, mPanels), (chunk, cs) -> {
+            int p0 = mPanels * chunk / cs, p1 = mPanels * (chunk + 1) / cs;
+            packA(a, aOffset, m, k, p0 * MR, Math.min(m, p1 * MR), packedA);
+        });
+
+        int target = threads * BLOCKS_PER_THREAD;
+        int colBlock = Math.min(NC, roundUp(Math.max(NR, (n + target - 1) / target), NR));
+        int colBlocks = (n + colBlock - 1) / colBlock;
+        int rowBlocks = Math.max(1, Math.min(mPanels, target / colBlocks));
+        int items = colBlocks * rowBlocks;
+        AtomicInteger next = new AtomicInteger();
+        pool.runChunks(Math.min(threads, items), (chunk, cs) -> {
+            Scratch s = Scratch.forGemm();
+            for (int item; (item = next.getAndIncrement()) < items; ) {
+                int cb = item / rowBlocks, rb = item % rowBlocks;
+                int n0 = cb * colBlock, n1 = Math.min(n, n0 + colBlock);
+                int m0 = Math.min(m, mPanels * rb / rowBlocks * MR);
+                int m1 = Math.min(m, mPanels * (rb + 1) / rowBlocks * MR);
+                if (m0 < m1) block(packedA, m, m0, m1, w, bias, c, cOffset, n0, n1, s);
+            }
+        });
     }
 
-    /** C rows {@code [m0, m1)}, columns {@code [n0, n1)}, on the calling thread. */
-    private static void block(float[] a, int aOffset, int m0, int m1, Tensor w, float[] bias,
-                              float[] c, int cOffset, int n0, int n1) {
+    private static int roundUp(int x, int multiple) {
+        return (x + multiple - 1) / multiple * multiple;
+    }
+
+    /** C rows {@code [m0, m1)} (m0 a multiple of MR), columns {@code [n0, n1)}, on the calling thread. */
+    private static void block(float[] packedA, int m, int m0, int m1, Tensor w, float[] bias,
+                              float[] c, int cOffset, int n0, int n1, Scratch s) {
         int n = w.rows();
         int k = w.cols();
-        Scratch s = Scratch.forGemm();
-        for (int jc = n0; jc < n1; jc += NC) {
-            int nc = Math.min(NC, n1 - jc);
-            for (int pc = 0; pc < k; pc += KC) {
-                int kc = Math.min(KC, k - pc);
-                packW(w, jc, nc, pc, kc, s.b, s.row);
-                int start = pc > 0 ? ACCUMULATE : bias != null ? BIAS : ZERO;
-                for (int ic = m0; ic < m1; ic += MC) {
-                    int mc = Math.min(MC, m1 - ic);
-                    packA(a, aOffset, k, ic, mc, pc, kc, s.a);
-                    for (int jr = 0; jr < nc; jr += NR) {
-                        int nr = Math.min(NR, nc - jr);
-                        for (int ir = 0; ir < mc; ir += MR) {
-                            int mr = Math.min(MR, mc - ir);
-                            int cTile = cOffset + (ic + ir) * n + jc + jr;
-                            if (mr == MR && nr == NR) {
-                                MicroKernel.tile(kc, s.a, ir * kc, s.b, jr * kc, c, cTile, n, start, bias, jc + jr);
-                            } else {
-                                edgeTile(kc, s, ir * kc, jr * kc, mr, nr, c, cTile, n, start, bias, jc + jr);
-                            }
+        int mPadded = roundUp(m, MR);
+        int nc = n1 - n0;
+        for (int pc = 0; pc < k; pc += KC) {
+            int kc = Math.min(KC, k - pc);
+            packW(w, n0, nc, pc, kc, s.b, s.row);
+            int start = pc > 0 ? ACCUMULATE : bias != null ? BIAS : ZERO;
+            int aBlock = mPadded * pc; // packed A of this KC block: panel at row r starts at aBlock + r*kc
+            for (int ic = m0; ic < m1; ic += MC) {
+                int mc = Math.min(MC, m1 - ic);
+                for (int jr = 0; jr < nc; jr += NR) {
+                    int nr = Math.min(NR, nc - jr);
+                    for (int ir = 0; ir < mc; ir += MR) {
+                        int mr = Math.min(MR, mc - ir);
+                        int aPanel = aBlock + (ic + ir) * kc;
+                        int cTile = cOffset + (ic + ir) * n + n0 + jr;
+                        if (mr == MR && nr == NR) {
+                            MicroKernel.tile(kc, packedA, aPanel, s.b, jr * kc, c, cTile, n, start, bias, n0 + jr);
+                        } else {
+                            edgeTile(kc, packedA, aPanel, s, jr * kc, mr, nr, c, cTile, n, start, bias, n0 + jr);
                         }
                     }
                 }
@@ -83,10 +100,10 @@ final class Gemm {
     }
 
     /** A partial tile: computed in full into scratch (the packing zero-pads), then the valid part merged. */
-    private static void edgeTile(int kc, Scratch s, int aOff, int bOff, int mr, int nr,
+    private static void edgeTile(int kc, float[] ap, int aOff, Scratch s, int bOff, int mr, int nr,
                                  float[] c, int cTile, int ldc, int start, float[] bias, int col) {
         float[] t = s.tile;
-        MicroKernel.tile(kc, s.a, aOff, s.b, bOff, t, 0, NR, ZERO, null, 0);
+        MicroKernel.tile(kc, ap, aOff, s.b, bOff, t, 0, NR, ZERO, null, 0);
         for (int i = 0; i < mr; i++) {
             int row = cTile + i * ldc;
             for (int j = 0; j < nr; j++) {
@@ -97,18 +114,26 @@ final class Gemm {
     }
 
     /**
-     * Rows {@code [ic, ic+mc)}, columns {@code [pc, pc+kc)} of A into MR-row panels:
-     * {@code dst[p*MR*kc + k*MR + i] = A[ic + p*MR + i][pc + k]}; rows past the block are zero.
+     * Rows {@code [r0, r1)} of A (r0 a multiple of MR) into the shared packed layout: for the KC
+     * block at {@code pc} (width kc), the MR-row panel holding row r starts at
+     * {@code roundUp(m, MR)*pc + (r - r%MR)*kc}, and holds {@code A[r][pc + k]} at {@code k*MR + r%MR}.
+     * Rows past M are zero so edge tiles can run the full kernel.
      */
-    private static void packA(float[] a, int aOffset, int k, int ic, int mc, int pc, int kc, float[] dst) {
-        for (int p = 0; p < mc; p += MR) {
-            int panel = p * kc;
-            for (int i = 0; i < MR; i++) {
-                if (p + i < mc) {
-                    int src = aOffset + (ic + p + i) * k + pc;
-                    for (int kk = 0; kk < kc; kk++) dst[panel + kk * MR + i] = a[src + kk];
-                } else {
-                    for (int kk = 0; kk < kc; kk++) dst[panel + kk * MR + i] = 0f;
+    private static void packA(float[] a, int aOffset, int m, int k, int r0, int r1, float[] dst) {
+        int mPadded = roundUp(m, MR);
+        int rEnd = r1 == m ? roundUp(m, MR) : r1;
+        for (int pc = 0; pc < k; pc += KC) {
+            int kc = Math.min(KC, k - pc);
+            int block = mPadded * pc;
+            for (int p = r0; p < rEnd; p += MR) {
+                int panel = block + p * kc;
+                for (int i = 0; i < MR; i++) {
+                    if (p + i < m) {
+                        int src = aOffset + (p + i) * k + pc;
+                        for (int kk = 0; kk < kc; kk++) dst[panel + kk * MR + i] = a[src + kk];
+                    } else {
+                        for (int kk = 0; kk < kc; kk++) dst[panel + kk * MR + i] = 0f;
+                    }
                 }
             }
         }

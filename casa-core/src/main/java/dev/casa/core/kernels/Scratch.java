@@ -10,8 +10,8 @@ final class Scratch {
 
     /** Dot products of one GEMV step. */
     final float[] dots = new float[8];
-    /** Packed block of A: {@code MC} rows in panels of {@code MR}, {@code KC} deep. */
-    float[] a;
+    /** All of A packed for one GEMM called from this thread (shared with the workers); grows. */
+    private float[] packedA = new float[0];
     /** Packed block of W: {@code NC} output features in panels of {@code NR}, {@code KC} deep. */
     float[] b;
     /** NR weight row pieces (stride KC) widened to float32 before they are transposed into {@code b}. */
@@ -19,12 +19,17 @@ final class Scratch {
     /** Output of an edge micro-tile (fewer than MR rows or NR columns). */
     float[] tile;
 
+    /** A buffer of at least {@code size} floats, kept for the next call (activations repeat sizes). */
+    float[] packedA(int size) {
+        if (packedA.length < size) packedA = new float[size];
+        return packedA;
+    }
+
     static Scratch get() { return PER_THREAD.get(); }
 
     static Scratch forGemm() {
         Scratch s = PER_THREAD.get();
-        if (s.a == null) {
-            s.a = new float[Gemm.MC * Gemm.KC];
+        if (s.b == null) {
             s.b = new float[Gemm.KC * Gemm.NC];
             s.row = new float[Gemm.NR * Gemm.KC];
             s.tile = new float[Gemm.MR * Gemm.NR];
