@@ -1,0 +1,230 @@
+package dev.casa.text.prompt.jinja;
+
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+
+/** Python semantics for template values: truth, str(), repr(), equality, ordering, arithmetic. */
+final class PyValues {
+    private PyValues() {}
+
+    static boolean truthy(Object v) {
+        if (v == null || v instanceof Undefined) return false;
+        if (v instanceof Boolean b) return b;
+        if (v instanceof Long l) return l != 0;
+        if (v instanceof Double d) return d != 0;
+        if (v instanceof String s) return !s.isEmpty();
+        if (v instanceof List<?> l) return !l.isEmpty();
+        if (v instanceof Map<?, ?> m) return !m.isEmpty();
+        return true;
+    }
+
+    /** Python {@code str(v)}, which is what {@code {{ v }}} prints. */
+    static String str(Object v) {
+        if (v instanceof String s) return s;
+        if (v instanceof Undefined) return "";
+        return repr(v);
+    }
+
+    static String repr(Object v) {
+        if (v == null) return "None";
+        if (v instanceof Boolean b) return b ? "True" : "False";
+        if (v instanceof Long l) return Long.toString(l);
+        if (v instanceof Double d) return formatFloat(d);
+        if (v instanceof String s) return quote(s);
+        if (v instanceof Undefined) return "";
+        if (v instanceof List<?> l) {
+            StringBuilder sb = new StringBuilder("[");
+            for (int i = 0; i < l.size(); i++) {
+                if (i > 0) sb.append(", ");
+                sb.append(repr(l.get(i)));
+            }
+            return sb.append(']').toString();
+        }
+        if (v instanceof Map<?, ?> m) {
+            StringBuilder sb = new StringBuilder("{");
+            boolean first = true;
+            for (Map.Entry<?, ?> e : m.entrySet()) {
+                if (!first) sb.append(", ");
+                first = false;
+                sb.append(repr(e.getKey())).append(": ").append(repr(e.getValue()));
+            }
+            return sb.append('}').toString();
+        }
+        if (v instanceof Namespace) return "<Namespace>";
+        return v.toString();
+    }
+
+    static String formatFloat(double d) {
+        if (Double.isNaN(d)) return "nan";
+        if (Double.isInfinite(d)) return d > 0 ? "inf" : "-inf";
+        if (d == Math.rint(d) && Math.abs(d) < 1e16) return (long) d + ".0";
+        return Double.toString(d);
+    }
+
+    /** Python's repr of a str: single quotes unless the text holds one and no double quote. */
+    private static String quote(String s) {
+        char q = s.contains("'") && !s.contains("\"") ? '"' : '\'';
+        StringBuilder sb = new StringBuilder().append(q);
+        for (char c : s.toCharArray()) {
+            switch (c) {
+                case '\\' -> sb.append("\\\\");
+                case '\n' -> sb.append("\\n");
+                case '\r' -> sb.append("\\r");
+                case '\t' -> sb.append("\\t");
+                default -> {
+                    if (c == q) sb.append('\\');
+                    sb.append(c);
+                }
+            }
+        }
+        return sb.append(q).toString();
+    }
+
+    static boolean equal(Object a, Object b) {
+        if (a instanceof Undefined || b instanceof Undefined) return a instanceof Undefined && b instanceof Undefined;
+        if (a == null || b == null) return a == b;
+        if (isNumber(a) && isNumber(b)) return toDouble(a) == toDouble(b);
+        if (a instanceof List<?> la && b instanceof List<?> lb) {
+            if (la.size() != lb.size()) return false;
+            for (int i = 0; i < la.size(); i++) if (!equal(la.get(i), lb.get(i))) return false;
+            return true;
+        }
+        return a.equals(b);
+    }
+
+    static int compare(Object a, Object b) {
+        if (isNumber(a) && isNumber(b)) return Double.compare(toDouble(a), toDouble(b));
+        if (a instanceof String sa && b instanceof String sb) return Integer.signum(compareCodePoints(sa, sb));
+        throw new TemplateException("cannot compare " + typeName(a) + " with " + typeName(b));
+    }
+
+    private static int compareCodePoints(String a, String b) {
+        Iterator<Integer> ia = a.codePoints().iterator(), ib = b.codePoints().iterator();
+        while (ia.hasNext() && ib.hasNext()) {
+            int c = Integer.compare(ia.next(), ib.next());
+            if (c != 0) return c;
+        }
+        return Boolean.compare(ia.hasNext(), ib.hasNext());
+    }
+
+    static boolean isNumber(Object v) { return v instanceof Long || v instanceof Double || v instanceof Boolean; }
+
+    static double toDouble(Object v) {
+        if (v instanceof Long l) return l;
+        if (v instanceof Double d) return d;
+        if (v instanceof Boolean b) return b ? 1 : 0;
+        throw new TemplateException("expected a number, got " + typeName(v));
+    }
+
+    static long toLong(Object v) {
+        if (v instanceof Long l) return l;
+        if (v instanceof Boolean b) return b ? 1 : 0;
+        if (v instanceof Double d) return (long) (double) d;
+        throw new TemplateException("expected an integer, got " + typeName(v));
+    }
+
+    static String typeName(Object v) {
+        if (v == null) return "none";
+        if (v instanceof Undefined u) return "undefined '" + u.name() + "'";
+        if (v instanceof String) return "string";
+        if (v instanceof Long) return "int";
+        if (v instanceof Double) return "float";
+        if (v instanceof Boolean) return "bool";
+        if (v instanceof List) return "list";
+        if (v instanceof Map) return "dict";
+        return v.getClass().getSimpleName();
+    }
+
+    static boolean contains(Object container, Object item) {
+        if (container instanceof String s) {
+            if (!(item instanceof String sub)) throw new TemplateException("'in <string>' needs a string, got " + typeName(item));
+            return s.contains(sub);
+        }
+        if (container instanceof List<?> l) {
+            for (Object o : l) if (equal(o, item)) return true;
+            return false;
+        }
+        if (container instanceof Map<?, ?> m) return m.containsKey(item);
+        if (container instanceof Undefined u) throw new TemplateException("'" + u.name() + "' is undefined");
+        throw new TemplateException("'in' is not supported for " + typeName(container));
+    }
+
+    /** The items a for loop or a filter walks over. */
+    static List<Object> iterate(Object v) {
+        if (v instanceof List<?> l) return new ArrayList<>(l);
+        if (v instanceof Map<?, ?> m) return new ArrayList<>(m.keySet());
+        if (v instanceof String s) {
+            List<Object> chars = new ArrayList<>();
+            s.codePoints().forEach(cp -> chars.add(new String(Character.toChars(cp))));
+            return chars;
+        }
+        if (v instanceof Undefined) return List.of();
+        throw new TemplateException("cannot iterate over " + typeName(v));
+    }
+
+    static Object arithmetic(String op, Object a, Object b) {
+        if (op.equals("+")) {
+            if (a instanceof String sa && b instanceof String sb) return sa + sb;
+            if (a instanceof List<?> la && b instanceof List<?> lb) {
+                List<Object> r = new ArrayList<>(la);
+                r.addAll(lb);
+                return r;
+            }
+        }
+        if (op.equals("*") && a instanceof String s && b instanceof Long n) return s.repeat((int) Math.max(0, n));
+        if (op.equals("%") && a instanceof String fmt) return PercentFormat.format(fmt, b);
+        if (!isNumber(a) || !isNumber(b)) {
+            throw new TemplateException("unsupported operand types for " + op + ": " + typeName(a) + " and " + typeName(b));
+        }
+        boolean ints = !(a instanceof Double) && !(b instanceof Double);
+        return switch (op) {
+            case "+" -> ints ? (Object) (toLong(a) + toLong(b)) : toDouble(a) + toDouble(b);
+            case "-" -> ints ? (Object) (toLong(a) - toLong(b)) : toDouble(a) - toDouble(b);
+            case "*" -> ints ? (Object) (toLong(a) * toLong(b)) : toDouble(a) * toDouble(b);
+            case "/" -> {
+                if (toDouble(b) == 0) throw new TemplateException("division by zero");
+                yield toDouble(a) / toDouble(b);
+            }
+            case "//" -> {
+                if (toDouble(b) == 0) throw new TemplateException("division by zero");
+                yield ints ? (Object) Math.floorDiv(toLong(a), toLong(b)) : Math.floor(toDouble(a) / toDouble(b));
+            }
+            case "%" -> {
+                if (toDouble(b) == 0) throw new TemplateException("modulo by zero");
+                if (ints) yield Math.floorMod(toLong(a), toLong(b));
+                double x = toDouble(a), y = toDouble(b);
+                yield x - Math.floor(x / y) * y;
+            }
+            default -> throw new TemplateException("unknown operator " + op);
+        };
+    }
+
+    /** Python's {@code "%s" % x} for the simple %s / %d cases templates use. */
+    static final class PercentFormat {
+        static String format(String fmt, Object args) {
+            List<Object> values = args instanceof List<?> l ? new ArrayList<>(l) : List.of(args);
+            StringBuilder sb = new StringBuilder();
+            int next = 0;
+            for (int i = 0; i < fmt.length(); i++) {
+                char c = fmt.charAt(i);
+                if (c != '%' || i + 1 >= fmt.length()) {
+                    sb.append(c);
+                    continue;
+                }
+                char k = fmt.charAt(++i);
+                if (k == '%') {
+                    sb.append('%');
+                } else if (k == 's' || k == 'd' || k == 'r') {
+                    if (next >= values.size()) throw new TemplateException("not enough arguments for format string");
+                    Object v = values.get(next++);
+                    sb.append(k == 'r' ? repr(v) : k == 'd' ? Long.toString(toLong(v)) : str(v));
+                } else {
+                    throw new TemplateException("unsupported format '%" + k + "'");
+                }
+            }
+            return sb.toString();
+        }
+    }
+}

@@ -1,0 +1,37 @@
+package dev.casa.text.prompt.jinja;
+
+import java.time.format.DateTimeFormatter;
+import java.util.Locale;
+
+/** The strftime directives chat templates use for {@code strftime_now} (dates in system prompts). */
+final class StrftimeFormat {
+    private StrftimeFormat() {}
+
+    static DateTimeFormatter toFormatter(String fmt) {
+        StringBuilder p = new StringBuilder();
+        for (int i = 0; i < fmt.length(); i++) {
+            char c = fmt.charAt(i);
+            if (c != '%' || i + 1 >= fmt.length()) {
+                p.append(c == '\'' ? "''" : Character.isLetter(c) ? "'" + c + "'" : String.valueOf(c));
+                continue;
+            }
+            char d = fmt.charAt(++i);
+            p.append(switch (d) {
+                case 'd' -> "dd";
+                case 'm' -> "MM";
+                case 'Y' -> "yyyy";
+                case 'y' -> "yy";
+                case 'B' -> "MMMM";
+                case 'b' -> "MMM";
+                case 'H' -> "HH";
+                case 'M' -> "mm";
+                case 'S' -> "ss";
+                case 'A' -> "EEEE";
+                case 'a' -> "EEE";
+                case '%' -> "%";
+                default -> throw new TemplateException("unsupported strftime directive %" + d);
+            });
+        }
+        return DateTimeFormatter.ofPattern(p.toString(), Locale.ENGLISH);
+    }
+}
