@@ -32,6 +32,11 @@ final class Gemm {
     static final int MC = 192;
     /** Widest column block a thread claims: KC×NC floats (1 MB) of packed W per thread. Multiple of NR. */
     static final int NC = 1024;
+    /**
+     * Row stride of the widened-rows buffer: KC plus one cache line, so the NR rows read at the
+     * same k fall in different L1 sets (a 1 KB stride would put 32 rows in 4 sets).
+     */
+    static final int ROW_STRIDE = KC + 16;
     /** Column blocks per thread to aim for: enough to rebalance when a thread stalls. */
     private static final int BLOCKS_PER_THREAD = 4;
 
@@ -143,18 +148,18 @@ final class Gemm {
      * Output features {@code [jc, jc+nc)}, inputs {@code [pc, pc+kc)} of W widened into NR-wide
      * panels: {@code dst[q*NR*kc + k*NR + j] = W[jc + q*NR + j][pc + k]}; features past the block
      * are zero. Each panel's NR row pieces are widened with vector loads into {@code rows}
-     * (stride KC), then transposed one k at a time into NR consecutive floats.
+     * (stride ROW_STRIDE), then transposed one k at a time into NR consecutive floats.
      */
     private static void packW(Tensor w, int jc, int nc, int pc, int kc, float[] dst, float[] rows) {
         long k = w.cols();
         for (int q = 0; q < nc; q += NR) {
             int valid = Math.min(NR, nc - q);
-            for (int j = 0; j < valid; j++) Widen.toFloats(w, (jc + q + j) * k + pc, rows, j * KC, kc);
-            for (int j = valid; j < NR; j++) Arrays.fill(rows, j * KC, j * KC + kc, 0f);
+            for (int j = 0; j < valid; j++) Widen.toFloats(w, (jc + q + j) * k + pc, rows, j * ROW_STRIDE, kc);
+            for (int j = valid; j < NR; j++) Arrays.fill(rows, j * ROW_STRIDE, j * ROW_STRIDE + kc, 0f);
             int panel = q * kc;
             for (int kk = 0; kk < kc; kk++) {
                 int d = panel + kk * NR;
-                for (int j = 0; j < NR; j++) dst[d + j] = rows[j * KC + kk];
+                for (int j = 0; j < NR; j++) dst[d + j] = rows[j * ROW_STRIDE + kk];
             }
         }
     }

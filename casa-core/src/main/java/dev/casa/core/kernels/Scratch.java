@@ -14,7 +14,7 @@ final class Scratch {
     private float[] packedA = new float[0];
     /** Packed block of W: {@code NC} output features in panels of {@code NR}, {@code KC} deep. */
     float[] b;
-    /** NR weight row pieces (stride KC) widened to float32 before they are transposed into {@code b}. */
+    /** NR weight row pieces (stride ROW_STRIDE) widened to float32 before they are transposed into {@code b}. */
     float[] row;
     /** Output of an edge micro-tile (fewer than MR rows or NR columns). */
     float[] tile;
@@ -31,7 +31,7 @@ final class Scratch {
         Scratch s = PER_THREAD.get();
         if (s.b == null) {
             s.b = new float[Gemm.KC * Gemm.NC];
-            s.row = new float[Gemm.NR * Gemm.KC];
+            s.row = new float[Gemm.NR * Gemm.ROW_STRIDE];
             s.tile = new float[Gemm.MR * Gemm.NR];
         }
         return s;
