@@ -13,7 +13,7 @@ import static dev.casa.core.kernels.MicroKernel.ZERO;
  * Cache-blocked, multi-threaded {@code C = A·Wᵀ (+bias)} for M > {@link Gemv#MAX_ROWS} (prefill,
  * vision), after Goto/BLIS:
  * <ol>
- * <li>A is packed once, in parallel, into MR-tall panels per KC block (shared, read-only after);
+ * <li>A is packed once, by all threads, into MR-tall panels per KC block (shared, read-only after);
  * <li>the output is cut into contiguous column blocks (rows too when N is small) that threads
  *     claim one at a time, so a thread the OS preempts does not hold everyone up;
  * <li>per block and KC step, the thread widens and packs its W columns into NR-wide panels
@@ -37,6 +37,8 @@ final class Gemm {
      * same k fall in different L1 sets (a 1 KB stride would put 32 rows in 4 sets).
      */
     static final int ROW_STRIDE = KC + 16;
+    /** A panels per packing work item. */
+    private static final int A_PANELS_PER_ITEM = 8;
     /** Column blocks per thread to aim for: enough to rebalance when a thread stalls. */
     private static final int BLOCKS_PER_THREAD = 4;
 
@@ -46,9 +48,13 @@ final class Gemm {
         int threads = pool.threads();
         int mPanels = (m + MR - 1) / MR;
         float[] packedA = Scratch.get().packedA(mPanels * MR * k);
-        pool.runChunks(Math.min(threads, mPanels), (chunk, cs) -> {
-            int p0 = mPanels * chunk / cs, p1 = mPanels * (chunk + 1) / cs;
-            packA(a, aOffset, m, k, p0 * MR, Math.min(m, p1 * MR), packedA);
+        int aGroups = (mPanels + A_PANELS_PER_ITEM - 1) / A_PANELS_PER_ITEM;
+        AtomicInteger nextA = new AtomicInteger();
+        pool.runChunks(Math.min(threads, aGroups), (chunk, cs) -> {
+            for (int g; (g = nextA.getAndIncrement()) < aGroups; ) {
+                int r0 = g * A_PANELS_PER_ITEM * MR;
+                packA(a, aOffset, m, k, r0, Math.min(m, r0 + A_PANELS_PER_ITEM * MR), packedA);
+            }
         });
 
         int target = threads * BLOCKS_PER_THREAD;

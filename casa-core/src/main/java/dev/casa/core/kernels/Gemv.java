@@ -5,6 +5,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static dev.casa.core.kernels.Widen.F;
 import static dev.casa.core.kernels.Widen.LANES;
@@ -12,7 +13,7 @@ import static dev.casa.core.kernels.Widen.LANES;
 /**
  * {@code C = A·Wᵀ (+bias)} for 1 to {@link #MAX_ROWS} rows of A (decode). Memory-bound: every
  * weight is read once, straight from its segment, widened in registers and used for every row
- * of A. Threads take contiguous ranges of output features (rows of W).
+ * of A. Threads claim contiguous ranges of output features (rows of W) from a shared counter.
  *
  * <p>M = 1 streams 4 weight rows at once (4 accumulators, 4 memory streams); M = 2..4 streams 2
  * weight rows against 4 activation rows (8 accumulators). Missing rows are clamped to the last
@@ -26,13 +27,18 @@ final class Gemv {
 
     static void run(ThreadPool pool, float[] a, int aOffset, int m, Tensor w, float[] bias, float[] c, int cOffset) {
         int n = w.rows();
-        // One chunk per thread, but never so small that waking a thread costs more than the work.
-        int chunks = (int) Math.max(1, Math.min(pool.threads(), (long) n * w.cols() / 16384));
-        pool.runChunks(chunks, (chunk, cs) -> {
-            int n0 = (int) ((long) n * chunk / cs);
-            int n1 = (int) ((long) n * (chunk + 1) / cs);
-            if (m == 1) rows1(a, aOffset, w, bias, c, cOffset, n0, n1);
-            else rowsUpTo4(a, aOffset, m, w, bias, c, cOffset, n0, n1);
+        // ~8 row ranges per thread, claimed dynamically: a preempted thread does not hold up the call.
+        // Never so small that waking a thread costs more than the work (16 K weights per range).
+        long perRange = Math.max(16384L / Math.max(1, w.cols()), (n + pool.threads() * 8L - 1) / (pool.threads() * 8L));
+        int rows = (int) Math.min(n, (perRange + 3) / 4 * 4);
+        int ranges = (n + rows - 1) / rows;
+        AtomicInteger next = new AtomicInteger();
+        pool.runChunks(Math.min(pool.threads(), ranges), (chunk, cs) -> {
+            for (int r; (r = next.getAndIncrement()) < ranges; ) {
+                int n0 = r * rows, n1 = Math.min(n, n0 + rows);
+                if (m == 1) rows1(a, aOffset, w, bias, c, cOffset, n0, n1);
+                else rowsUpTo4(a, aOffset, m, w, bias, c, cOffset, n0, n1);
+            }
         });
     }
 
