@@ -17,8 +17,8 @@ import static dev.casa.core.kernels.MicroKernel.ZERO;
  * <li>the output is cut into contiguous column blocks (rows too when N is small) that threads
  *     claim one at a time, so a thread the OS preempts does not hold everyone up;
  * <li>per block and KC step, the thread widens and packs its W columns into NR-wide panels
- *     (its own buffer), then sweeps MC-row blocks of A (L2) past each W panel (L1) with the
- *     {@link MicroKernel}.
+ *     (its own buffer, L2-resident), then runs each MR-row A panel (L1-resident) against all of
+ *     them with the {@link MicroKernel}.
  * </ol>
  */
 final class Gemm {
@@ -28,10 +28,8 @@ final class Gemm {
     static final int NR = MicroKernel.NR;
     /** Inner-dimension block: a KC×NR W panel is 16 KB (AVX2) or 32 KB (AVX-512). */
     static final int KC = 256;
-    /** Rows per A block swept past one W panel: MC×KC floats (192 KB) stay in L2. Multiple of MR. */
-    static final int MC = 192;
-    /** Widest column block a thread claims: KC×NC floats (1 MB) of packed W per thread. Multiple of NR. */
-    static final int NC = 1024;
+    /** Widest column block a thread claims: its packed W, KC×NC floats (512 KB), stays in L2. Multiple of NR. */
+    static final int NC = 512;
     /**
      * Row stride of the widened-rows buffer: KC plus one cache line, so the NR rows read at the
      * same k fall in different L1 sets (a 1 KB stride would put 32 rows in 4 sets).
@@ -91,19 +89,17 @@ final class Gemm {
             packW(w, n0, nc, pc, kc, s.b, s.row);
             int start = pc > 0 ? ACCUMULATE : bias != null ? BIAS : ZERO;
             int aBlock = mPadded * pc; // packed A of this KC block: panel at row r starts at aBlock + r*kc
-            for (int ic = m0; ic < m1; ic += MC) {
-                int mc = Math.min(MC, m1 - ic);
+            // One A panel (MR×kc, L1) against every W panel of the block (nc×kc, L2).
+            for (int ir = m0; ir < m1; ir += MR) {
+                int mr = Math.min(MR, m1 - ir);
+                int aPanel = aBlock + ir * kc;
                 for (int jr = 0; jr < nc; jr += NR) {
                     int nr = Math.min(NR, nc - jr);
-                    for (int ir = 0; ir < mc; ir += MR) {
-                        int mr = Math.min(MR, mc - ir);
-                        int aPanel = aBlock + (ic + ir) * kc;
-                        int cTile = cOffset + (ic + ir) * n + n0 + jr;
-                        if (mr == MR && nr == NR) {
-                            MicroKernel.tile(kc, packedA, aPanel, s.b, jr * kc, c, cTile, n, start, bias, n0 + jr);
-                        } else {
-                            edgeTile(kc, packedA, aPanel, s, jr * kc, mr, nr, c, cTile, n, start, bias, n0 + jr);
-                        }
+                    int cTile = cOffset + ir * n + n0 + jr;
+                    if (mr == MR && nr == NR) {
+                        MicroKernel.tile(kc, packedA, aPanel, s.b, jr * kc, c, cTile, n, start, bias, n0 + jr);
+                    } else {
+                        edgeTile(kc, packedA, aPanel, s, jr * kc, mr, nr, c, cTile, n, start, bias, n0 + jr);
                     }
                 }
             }
