@@ -26,10 +26,10 @@ final class Gemm {
 
     static final int MR = MicroKernel.MR;
     static final int NR = MicroKernel.NR;
-    /** Inner-dimension block: a KC×NR W panel is 16 KB (AVX2) or 32 KB (AVX-512). */
-    static final int KC = 256;
-    /** Widest column block a thread claims: its packed W, KC×NC floats (512 KB), stays in L2. Multiple of NR. */
-    static final int NC = 512;
+    /** Inner-dimension block: an A panel (MR×KC, 12 KB on AVX-512) stays in L1. Tuned with NC. */
+    static final int KC = 384;
+    /** Widest column block a thread claims: its packed W, KC×NC floats (528 KB), stays in L2. Multiple of NR. */
+    static final int NC = 352;
     /**
      * Row stride of the widened-rows buffer: KC plus one cache line, so the NR rows read at the
      * same k fall in different L1 sets (a 1 KB stride would put 32 rows in 4 sets).

@@ -35,7 +35,7 @@ class MatmulTest {
     private static final ValueLayout.OfShort I16_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final double EPS = 0x1p-24;
 
-    /** {M, N, K}: GEMV (M ≤ 4) and GEMM sizes around the vector width, the 6×16 tile and the KC/MC/NC blocks. */
+    /** {M, N, K}: GEMV (M ≤ 4) and GEMM sizes around the vector widths, the 6×16 / 8×32 tiles and the KC (384) / NC (352) blocks. */
     private static final int[][] SHAPES = {
             {1, 1, 1}, {1, 7, 3}, {1, 33, 17}, {1, 257, 100}, {1, 100, 1000}, {1, 3, 257},
             {2, 17, 33}, {3, 33, 7}, {4, 100, 257}, {3, 7, 1000},
