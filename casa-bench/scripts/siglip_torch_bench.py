@@ -77,7 +77,8 @@ def main():
     busy = cpu_total / sum(times)
     times.sort()
     med = times[len(times) // 2]
-    print(f"RESULT torch {name} threads={threads}: median {med:.3f} s/image, {flops / med / 1e9:.1f} GFLOP/s; best {times[0]:.3f} s; {busy:.2f} cores busy (CPU time / wall)")
+    print(f"RESULT torch {name} threads={threads}: median {med:.3f} s/image, {flops / med / 1e9:.1f} GFLOP/s; best {times[0]:.3f} s; {busy:.2f} cores busy (CPU time / wall), "
+          f"{len(times) * flops / cpu_total / 1e9:.1f} GFLOP per CPU-second")
 
 
 if __name__ == "__main__":
