@@ -8,6 +8,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import static dev.casa.core.kernels.MicroKernel.ACCUMULATE;
 import static dev.casa.core.kernels.MicroKernel.BIAS;
 import static dev.casa.core.kernels.MicroKernel.ZERO;
+import static dev.casa.core.kernels.Widen.LANES;
 
 /**
  * Cache-blocked, multi-threaded {@code C = A·Wᵀ (+bias)} for M > {@link Gemv#MAX_ROWS} (prefill,
@@ -150,7 +151,7 @@ final class Gemm {
      * Output features {@code [jc, jc+nc)}, inputs {@code [pc, pc+kc)} of W widened into NR-wide
      * panels: {@code dst[q*NR*kc + k*NR + j] = W[jc + q*NR + j][pc + k]}; features past the block
      * are zero. Each panel's NR row pieces are widened with vector loads into {@code rows}
-     * (stride ROW_STRIDE), then transposed one k at a time into NR consecutive floats.
+     * (stride ROW_STRIDE), then transposed LANES×LANES blocks at a time in registers ({@link Transpose}).
      */
     private static void packW(Tensor w, int jc, int nc, int pc, int kc, float[] dst, float[] rows) {
         long k = w.cols();
@@ -159,7 +160,15 @@ final class Gemm {
             for (int j = 0; j < valid; j++) Widen.toFloats(w, (jc + q + j) * k + pc, rows, j * ROW_STRIDE, kc);
             for (int j = valid; j < NR; j++) Arrays.fill(rows, j * ROW_STRIDE, j * ROW_STRIDE + kc, 0f);
             int panel = q * kc;
-            for (int kk = 0; kk < kc; kk++) {
+            int kk = 0;
+            if (Transpose.SUPPORTED) {
+                for (; kk + LANES <= kc; kk += LANES) {
+                    for (int h = 0; h < NR; h += LANES) {
+                        Transpose.block(rows, h * ROW_STRIDE + kk, dst, panel + kk * NR + h);
+                    }
+                }
+            }
+            for (; kk < kc; kk++) {
                 int d = panel + kk * NR;
                 for (int j = 0; j < NR; j++) dst[d + j] = rows[j * ROW_STRIDE + kk];
             }

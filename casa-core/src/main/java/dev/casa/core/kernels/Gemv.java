@@ -15,15 +15,18 @@ import static dev.casa.core.kernels.Widen.LANES;
  * weight is read once, straight from its segment, widened in registers and used for every row
  * of A. Threads claim contiguous ranges of output features (rows of W) from a shared counter.
  *
- * <p>M = 1 streams 4 weight rows at once (4 accumulators, 4 memory streams); M = 2..4 streams 2
- * weight rows against 4 activation rows (8 accumulators). Missing rows are clamped to the last
- * valid one: the redundant work is cheap and keeps each kernel a single straight loop.
+ * <p>M = 1 streams 4 weight rows at once (4 accumulators, 4 memory streams: fewer streams
+ * measured far below bandwidth). M = 2..4 runs pairs of activation rows against the same 4 weight
+ * rows (8 accumulators), K in chunks so the second pair finds the weights in cache. Missing rows
+ * are clamped to the last valid one: the redundant work is cheap and keeps each kernel one loop.
  * One kernel per dtype so each loop stays monomorphic for C2.
  */
 final class Gemv {
     private Gemv() {}
 
     static final int MAX_ROWS = 4;
+    /** Inputs per pass for M = 2..4: 4 weight row pieces (≤ 16 KB) stay in cache for the second row pair. */
+    private static final int K_CHUNK = 1024;
 
     static void run(ThreadPool pool, float[] a, int aOffset, int m, Tensor w, float[] bias, float[] c, int cOffset) {
         int n = w.rows();
@@ -70,24 +73,36 @@ final class Gemv {
         int k = w.cols();
         int n = w.rows();
         MemorySegment seg = w.data();
-        long rowBytes = (long) k * w.dtype().byteSize();
-        int x0 = aOffset;
-        int x1 = aOffset + Math.min(1, m - 1) * k;
-        int x2 = aOffset + Math.min(2, m - 1) * k;
-        int x3 = aOffset + Math.min(3, m - 1) * k;
+        int bytes = w.dtype().byteSize();
+        long rowBytes = (long) k * bytes;
         float[] out = Scratch.get().dots;
-        for (int j = n0; j < n1; j += 2) {
-            long r0 = j * rowBytes;
-            long r1 = Math.min(j + 1, n1 - 1) * rowBytes;
-            switch (w.dtype()) {
-                case F32 -> dot4x2F32(seg, r0, r1, a, x0, x1, x2, x3, k, out);
-                case BF16 -> dot4x2Bf16(seg, r0, r1, a, x0, x1, x2, x3, k, out);
-                case F16 -> dot4x2F16(seg, r0, r1, a, x0, x1, x2, x3, k, out);
-                default -> throw Widen.unsupported(w);
-            }
-            for (int r = 0; r < 2 && j + r < n1; r++) {
-                float b = bias == null ? 0f : bias[j + r];
-                for (int i = 0; i < m; i++) c[cOffset + i * n + j + r] = out[i * 2 + r] + b;
+        // K in chunks: the second pair of activation rows re-reads the 4 weight row pieces from cache.
+        for (int k0 = 0; k0 < k; k0 += K_CHUNK) {
+            int kc = Math.min(K_CHUNK, k - k0);
+            for (int j = n0; j < n1; j += 4) {
+                int last = n1 - 1;
+                long off = (long) k0 * bytes;
+                long r0 = j * rowBytes + off;
+                long r1 = Math.min(j + 1, last) * rowBytes + off;
+                long r2 = Math.min(j + 2, last) * rowBytes + off;
+                long r3 = Math.min(j + 3, last) * rowBytes + off;
+                for (int p = 0; p < m; p += 2) {
+                    int xa = aOffset + p * k + k0;
+                    int xb = aOffset + Math.min(p + 1, m - 1) * k + k0;
+                    switch (w.dtype()) {
+                        case F32 -> dot2x4F32(seg, r0, r1, r2, r3, a, xa, xb, kc, out);
+                        case BF16 -> dot2x4Bf16(seg, r0, r1, r2, r3, a, xa, xb, kc, out);
+                        case F16 -> dot2x4F16(seg, r0, r1, r2, r3, a, xa, xb, kc, out);
+                        default -> throw Widen.unsupported(w);
+                    }
+                    for (int i = p; i < Math.min(p + 2, m); i++) {
+                        for (int q = 0; q < 4 && j + q < n1; q++) {
+                            float v = out[(i - p) * 4 + q];
+                            int at = cOffset + i * n + j + q;
+                            c[at] = k0 > 0 ? c[at] + v : bias == null ? v : v + bias[j + q];
+                        }
+                    }
+                }
             }
         }
     }
@@ -167,112 +182,137 @@ final class Gemv {
         out[3] = s3.reduceLanes(VectorOperators.ADD);
     }
 
-    // ---- M = 2..4: four activation rows against 2 weight rows ---------------------------------
+    // ---- M = 2..4: pairs of activation rows against 4 weight rows -----------------------------
 
-    private static void dot4x2F32(MemorySegment w, long r0, long r1, float[] a, int x0, int x1, int x2, int x3,
-                                  int k, float[] out) {
-        FloatVector s00 = FloatVector.zero(F), s01 = s00, s10 = s00, s11 = s00,
-                s20 = s00, s21 = s00, s30 = s00, s31 = s00;
+    private static void dot2x4F32(MemorySegment w, long r0, long r1, long r2, long r3,
+                                   float[] a, int xa, int xb, int k, float[] out) {
+        FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0, t0 = s0, t1 = s0, t2 = s0, t3 = s0;
         int vec = k & -LANES;
         for (int i = 0; i < vec; i += LANES) {
             long o = 4L * i;
+            FloatVector va = FloatVector.fromArray(F, a, xa + i);
+            FloatVector vb = FloatVector.fromArray(F, a, xb + i);
             FloatVector w0 = Widen.f32(w, r0 + o);
+            s0 = w0.fma(va, s0);
+            t0 = w0.fma(vb, t0);
             FloatVector w1 = Widen.f32(w, r1 + o);
-            FloatVector v = FloatVector.fromArray(F, a, x0 + i);
-            s00 = w0.fma(v, s00);
-            s01 = w1.fma(v, s01);
-            v = FloatVector.fromArray(F, a, x1 + i);
-            s10 = w0.fma(v, s10);
-            s11 = w1.fma(v, s11);
-            v = FloatVector.fromArray(F, a, x2 + i);
-            s20 = w0.fma(v, s20);
-            s21 = w1.fma(v, s21);
-            v = FloatVector.fromArray(F, a, x3 + i);
-            s30 = w0.fma(v, s30);
-            s31 = w1.fma(v, s31);
+            s1 = w1.fma(va, s1);
+            t1 = w1.fma(vb, t1);
+            FloatVector w2 = Widen.f32(w, r2 + o);
+            s2 = w2.fma(va, s2);
+            t2 = w2.fma(vb, t2);
+            FloatVector w3 = Widen.f32(w, r3 + o);
+            s3 = w3.fma(va, s3);
+            t3 = w3.fma(vb, t3);
         }
-        finish4x2(s00, s01, s10, s11, s20, s21, s30, s31, out);
+        out[0] = s0.reduceLanes(VectorOperators.ADD);
+        out[1] = s1.reduceLanes(VectorOperators.ADD);
+        out[2] = s2.reduceLanes(VectorOperators.ADD);
+        out[3] = s3.reduceLanes(VectorOperators.ADD);
+        out[4] = t0.reduceLanes(VectorOperators.ADD);
+        out[5] = t1.reduceLanes(VectorOperators.ADD);
+        out[6] = t2.reduceLanes(VectorOperators.ADD);
+        out[7] = t3.reduceLanes(VectorOperators.ADD);
         for (int i = vec; i < k; i++) {
-            tail4x2(Widen.scalarF32(w, r0, i), Widen.scalarF32(w, r1, i), a, x0, x1, x2, x3, i, out);
+            float va = a[xa + i], vb = a[xb + i];
+            float w0 = Widen.scalarF32(w, r0, i), w1 = Widen.scalarF32(w, r1, i);
+            float w2 = Widen.scalarF32(w, r2, i), w3 = Widen.scalarF32(w, r3, i);
+            out[0] += w0 * va;
+            out[1] += w1 * va;
+            out[2] += w2 * va;
+            out[3] += w3 * va;
+            out[4] += w0 * vb;
+            out[5] += w1 * vb;
+            out[6] += w2 * vb;
+            out[7] += w3 * vb;
         }
     }
 
-    private static void dot4x2Bf16(MemorySegment w, long r0, long r1, float[] a, int x0, int x1, int x2, int x3,
-                                   int k, float[] out) {
-        FloatVector s00 = FloatVector.zero(F), s01 = s00, s10 = s00, s11 = s00,
-                s20 = s00, s21 = s00, s30 = s00, s31 = s00;
+    private static void dot2x4Bf16(MemorySegment w, long r0, long r1, long r2, long r3,
+                                   float[] a, int xa, int xb, int k, float[] out) {
+        FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0, t0 = s0, t1 = s0, t2 = s0, t3 = s0;
         int vec = k & -LANES;
         for (int i = 0; i < vec; i += LANES) {
             long o = 2L * i;
+            FloatVector va = FloatVector.fromArray(F, a, xa + i);
+            FloatVector vb = FloatVector.fromArray(F, a, xb + i);
             FloatVector w0 = Widen.bf16(w, r0 + o);
+            s0 = w0.fma(va, s0);
+            t0 = w0.fma(vb, t0);
             FloatVector w1 = Widen.bf16(w, r1 + o);
-            FloatVector v = FloatVector.fromArray(F, a, x0 + i);
-            s00 = w0.fma(v, s00);
-            s01 = w1.fma(v, s01);
-            v = FloatVector.fromArray(F, a, x1 + i);
-            s10 = w0.fma(v, s10);
-            s11 = w1.fma(v, s11);
-            v = FloatVector.fromArray(F, a, x2 + i);
-            s20 = w0.fma(v, s20);
-            s21 = w1.fma(v, s21);
-            v = FloatVector.fromArray(F, a, x3 + i);
-            s30 = w0.fma(v, s30);
-            s31 = w1.fma(v, s31);
+            s1 = w1.fma(va, s1);
+            t1 = w1.fma(vb, t1);
+            FloatVector w2 = Widen.bf16(w, r2 + o);
+            s2 = w2.fma(va, s2);
+            t2 = w2.fma(vb, t2);
+            FloatVector w3 = Widen.bf16(w, r3 + o);
+            s3 = w3.fma(va, s3);
+            t3 = w3.fma(vb, t3);
         }
-        finish4x2(s00, s01, s10, s11, s20, s21, s30, s31, out);
+        out[0] = s0.reduceLanes(VectorOperators.ADD);
+        out[1] = s1.reduceLanes(VectorOperators.ADD);
+        out[2] = s2.reduceLanes(VectorOperators.ADD);
+        out[3] = s3.reduceLanes(VectorOperators.ADD);
+        out[4] = t0.reduceLanes(VectorOperators.ADD);
+        out[5] = t1.reduceLanes(VectorOperators.ADD);
+        out[6] = t2.reduceLanes(VectorOperators.ADD);
+        out[7] = t3.reduceLanes(VectorOperators.ADD);
         for (int i = vec; i < k; i++) {
-            tail4x2(Widen.scalarBf16(w, r0, i), Widen.scalarBf16(w, r1, i), a, x0, x1, x2, x3, i, out);
+            float va = a[xa + i], vb = a[xb + i];
+            float w0 = Widen.scalarBf16(w, r0, i), w1 = Widen.scalarBf16(w, r1, i);
+            float w2 = Widen.scalarBf16(w, r2, i), w3 = Widen.scalarBf16(w, r3, i);
+            out[0] += w0 * va;
+            out[1] += w1 * va;
+            out[2] += w2 * va;
+            out[3] += w3 * va;
+            out[4] += w0 * vb;
+            out[5] += w1 * vb;
+            out[6] += w2 * vb;
+            out[7] += w3 * vb;
         }
     }
 
-    private static void dot4x2F16(MemorySegment w, long r0, long r1, float[] a, int x0, int x1, int x2, int x3,
-                                  int k, float[] out) {
-        FloatVector s00 = FloatVector.zero(F), s01 = s00, s10 = s00, s11 = s00,
-                s20 = s00, s21 = s00, s30 = s00, s31 = s00;
+    private static void dot2x4F16(MemorySegment w, long r0, long r1, long r2, long r3,
+                                   float[] a, int xa, int xb, int k, float[] out) {
+        FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0, t0 = s0, t1 = s0, t2 = s0, t3 = s0;
         int vec = k & -LANES;
         for (int i = 0; i < vec; i += LANES) {
             long o = 2L * i;
+            FloatVector va = FloatVector.fromArray(F, a, xa + i);
+            FloatVector vb = FloatVector.fromArray(F, a, xb + i);
             FloatVector w0 = Widen.f16(w, r0 + o);
+            s0 = w0.fma(va, s0);
+            t0 = w0.fma(vb, t0);
             FloatVector w1 = Widen.f16(w, r1 + o);
-            FloatVector v = FloatVector.fromArray(F, a, x0 + i);
-            s00 = w0.fma(v, s00);
-            s01 = w1.fma(v, s01);
-            v = FloatVector.fromArray(F, a, x1 + i);
-            s10 = w0.fma(v, s10);
-            s11 = w1.fma(v, s11);
-            v = FloatVector.fromArray(F, a, x2 + i);
-            s20 = w0.fma(v, s20);
-            s21 = w1.fma(v, s21);
-            v = FloatVector.fromArray(F, a, x3 + i);
-            s30 = w0.fma(v, s30);
-            s31 = w1.fma(v, s31);
+            s1 = w1.fma(va, s1);
+            t1 = w1.fma(vb, t1);
+            FloatVector w2 = Widen.f16(w, r2 + o);
+            s2 = w2.fma(va, s2);
+            t2 = w2.fma(vb, t2);
+            FloatVector w3 = Widen.f16(w, r3 + o);
+            s3 = w3.fma(va, s3);
+            t3 = w3.fma(vb, t3);
         }
-        finish4x2(s00, s01, s10, s11, s20, s21, s30, s31, out);
+        out[0] = s0.reduceLanes(VectorOperators.ADD);
+        out[1] = s1.reduceLanes(VectorOperators.ADD);
+        out[2] = s2.reduceLanes(VectorOperators.ADD);
+        out[3] = s3.reduceLanes(VectorOperators.ADD);
+        out[4] = t0.reduceLanes(VectorOperators.ADD);
+        out[5] = t1.reduceLanes(VectorOperators.ADD);
+        out[6] = t2.reduceLanes(VectorOperators.ADD);
+        out[7] = t3.reduceLanes(VectorOperators.ADD);
         for (int i = vec; i < k; i++) {
-            tail4x2(Widen.scalarF16(w, r0, i), Widen.scalarF16(w, r1, i), a, x0, x1, x2, x3, i, out);
+            float va = a[xa + i], vb = a[xb + i];
+            float w0 = Widen.scalarF16(w, r0, i), w1 = Widen.scalarF16(w, r1, i);
+            float w2 = Widen.scalarF16(w, r2, i), w3 = Widen.scalarF16(w, r3, i);
+            out[0] += w0 * va;
+            out[1] += w1 * va;
+            out[2] += w2 * va;
+            out[3] += w3 * va;
+            out[4] += w0 * vb;
+            out[5] += w1 * vb;
+            out[6] += w2 * vb;
+            out[7] += w3 * vb;
         }
-    }
-
-    private static void finish4x2(FloatVector s00, FloatVector s01, FloatVector s10, FloatVector s11,
-                                  FloatVector s20, FloatVector s21, FloatVector s30, FloatVector s31, float[] out) {
-        out[0] = s00.reduceLanes(VectorOperators.ADD);
-        out[1] = s01.reduceLanes(VectorOperators.ADD);
-        out[2] = s10.reduceLanes(VectorOperators.ADD);
-        out[3] = s11.reduceLanes(VectorOperators.ADD);
-        out[4] = s20.reduceLanes(VectorOperators.ADD);
-        out[5] = s21.reduceLanes(VectorOperators.ADD);
-        out[6] = s30.reduceLanes(VectorOperators.ADD);
-        out[7] = s31.reduceLanes(VectorOperators.ADD);
-    }
-
-    private static void tail4x2(float w0, float w1, float[] a, int x0, int x1, int x2, int x3, int i, float[] out) {
-        out[0] += w0 * a[x0 + i];
-        out[1] += w1 * a[x0 + i];
-        out[2] += w0 * a[x1 + i];
-        out[3] += w1 * a[x1 + i];
-        out[4] += w0 * a[x2 + i];
-        out[5] += w1 * a[x2 + i];
-        out[6] += w0 * a[x3 + i];
-        out[7] += w1 * a[x3 + i];
     }
 }
