@@ -13,6 +13,7 @@ for r in json.load(open(sys.argv[1])):
     p = r["params"]
     us = r["primaryMetric"]["score"]
     err = r["primaryMetric"]["scoreError"]
+    err = float(err) if isinstance(err, (int, float)) else float("nan")  # "NaN" with < 3 iterations
     name = r["benchmark"].rsplit(".", 1)[1]
     t = p.get("threads", "?")
     if name == "gemm":
