@@ -13,6 +13,7 @@ for r in json.load(open(sys.argv[1])):
     p = r["params"]
     us = r["primaryMetric"]["score"]
     err = r["primaryMetric"]["scoreError"]
+    err = float(err) if isinstance(err, (int, float)) else float("nan")  # "NaN" with < 3 iterations
     name = r["benchmark"].rsplit(".", 1)[1]
     t = p.get("threads", "?")
     if name == "gemm":
@@ -23,5 +24,5 @@ for r in json.load(open(sys.argv[1])):
     elif name == "gemv":
         n, k = map(int, p["weight"].split("x"))
         gb = n * k * BYTES[p["dtype"]] / (us * 1e-6) / 1e9
-        print(f"gemv W={n}x{k} {p['dtype']:>4} threads={t}: {us:8.1f} us  "
+        print(f"gemv W={n}x{k} M={p.get('rows', '1')} {p['dtype']:>4} threads={t}: {us:8.1f} us  "
               f"{gb:6.1f} GB/s  ({gb / 30 * 100:4.0f}% of 30)  ±{err/us*100:.0f}%")

@@ -82,6 +82,9 @@ public class MatmulBench {
         public String dtype;
         @Param({"2"})
         public int threads;
+        /** Activation rows: 1 is decode; 2..4 also take the GEMV path ({@code -p rows=4}). */
+        @Param({"1"})
+        public int rows;
 
         ThreadPool pool;
         Arena arena;
@@ -95,8 +98,8 @@ public class MatmulBench {
             int n = Integer.parseInt(d[0]), k = Integer.parseInt(d[1]);
             pool = new ThreadPool(threads);
             arena = Arena.ofShared();
-            a = randomFloats(k, 2);
-            c = new float[n];
+            a = randomFloats(rows * k, 2);
+            c = new float[rows * n];
             w = offHeapWeight(arena, DType.valueOf(dtype), n, k);
         }
 
@@ -115,7 +118,7 @@ public class MatmulBench {
 
     @Benchmark
     public float[] gemv(GemvState s) {
-        Matmul.matmul(s.pool, s.a, 0, 1, s.w, null, s.c, 0);
+        Matmul.matmul(s.pool, s.a, 0, s.rows, s.w, null, s.c, 0);
         return s.c;
     }
 

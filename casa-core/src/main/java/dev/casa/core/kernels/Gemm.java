@@ -33,7 +33,8 @@ final class Gemm {
     static final int NC = 352;
     /**
      * Row stride of the widened-rows buffer: KC plus one cache line, so the NR rows read at the
-     * same k fall in different L1 sets (a 1 KB stride would put 32 rows in 4 sets).
+     * same k fall in different L1 sets (with a stride of KC floats, a multiple of 512 bytes, they
+     * would crowd a few sets).
      */
     static final int ROW_STRIDE = KC + 16;
     /** A panels per packing work item. */
