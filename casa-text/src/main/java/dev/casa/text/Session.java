@@ -168,6 +168,9 @@ public final class Session {
     /** The decoder caches of this session (for inspection: sizes, windows). */
     public DecoderState state() { return state; }
 
+    /** Every token id fed so far, prompts and answers (stop tokens included), in order. */
+    public int[] tokens() { return history.clone(); }
+
     /** The conversation so far. */
     public List<ChatMessage> messages() { return List.copyOf(messages); }
 
