@@ -62,7 +62,10 @@ def answer_text(tok, generated, eos):
 
 
 def main():
-    torch.set_num_threads(2)
+    global MODEL_DIR, OUT_DIR
+    if len(sys.argv) == 3:                       # a scratch run: MODEL_DIR OUT_DIR
+        MODEL_DIR, OUT_DIR = sys.argv[1], sys.argv[2]
+    torch.set_num_threads(1)
     os.makedirs(OUT_DIR, exist_ok=True)
     tok = train.Tokenizer(os.path.join(MODEL_DIR, "tokenizer.json"))
     eos = tok.token_id(train.EOS)
@@ -136,7 +139,7 @@ def main():
         if scene["background"] == "grey" and scene["noise"] == 0 and \
                 len({s["shape"] for s in scene["shapes"]}) == 3 and len({s["colour"] for s in scene["shapes"]}) == 3:
             break
-    ex_path = os.path.join(HERE, "example.png")
+    ex_path = os.path.join(HERE if OUT_DIR == os.path.join(HERE, "heldout") else OUT_DIR, "example.png")
     shapes.render(scene).save(ex_path, optimize=True)
     ids, points = train.build_prompt([{"role": "user", "content": train.IMAGE + "Describe the image."}], tok)
     generated, margin = greedy_until_eos(model, ids, points, [ex_path], 32, eos)

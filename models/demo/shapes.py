@@ -2,8 +2,8 @@
 """Seeded synthetic "shapes" data for the bundled demo model.
 
 A scene is 1-4 coloured shapes (circle, square, triangle) on a plain or noisy background,
-64x64 pixels. The image is a 3x3 grid of cells (cell edges at 0, 21, 42, 64) and each shape
-lies entirely inside its own cell, so shapes never overlap and every shape's position word
+48x48 pixels. The image is a 3x3 grid of 16-pixel cells (the model's 16-pixel patches) and
+each shape (8-13 pixels) lies entirely inside its own cell, so shapes never overlap and every shape's position word
 is unambiguous: the word of its cell ("top left", "top", "top right", "left", "center",
 "right", "bottom left", "bottom", "bottom right").
 
@@ -21,8 +21,8 @@ Everything is a function of a numpy Generator, so a seed reproduces the data exa
 import numpy as np
 from PIL import Image, ImageDraw
 
-IMAGE_SIZE = 64
-CELL_EDGES = (0, 21, 42, 64)
+IMAGE_SIZE = 48
+CELL_EDGES = (0, 16, 32, 48)
 SHAPES = ("circle", "square", "triangle")
 COLOURS = {
     "red": (220, 40, 40),
@@ -54,7 +54,7 @@ def make_scene(rng, num_shapes=None):
         row, col = divmod(int(cell), 3)
         x0, x1 = CELL_EDGES[col], CELL_EDGES[col + 1]
         y0, y1 = CELL_EDGES[row], CELL_EDGES[row + 1]
-        size = int(rng.integers(11, 18))
+        size = int(rng.integers(8, 14))
         # Top-left corner so that the shape stays inside the cell with a 1-pixel margin.
         left = int(rng.integers(x0 + 1, x1 - size))
         top = int(rng.integers(y0 + 1, y1 - size))
@@ -72,7 +72,7 @@ def make_scene(rng, num_shapes=None):
 
 
 def render(scene):
-    """The scene as a 64x64 RGB PIL image."""
+    """The scene as a 48x48 RGB PIL image."""
     bg = np.empty((IMAGE_SIZE, IMAGE_SIZE, 3), dtype=np.float64)
     bg[:] = scene["bg_rgb"]
     if scene["noise"] > 0:

@@ -48,7 +48,7 @@ BOS, EOS, PAD = "<s>", "</s>", "<pad>"
 IMAGE = "<image>"
 
 VISION_CONFIG = {"hidden_size": 96, "intermediate_size": 384, "num_hidden_layers": 2,
-                 "num_attention_heads": 3, "num_channels": 3, "image_size": 64, "patch_size": 8,
+                 "num_attention_heads": 3, "num_channels": 3, "image_size": 48, "patch_size": 16,
                  "hidden_act": "gelu_pytorch_tanh", "layer_norm_eps": 1e-6}
 TEXT_CONFIG = {"model_type": "helium", "vocab_size": 448, "hidden_size": 128,
                "intermediate_size": 384, "num_hidden_layers": 3, "num_attention_heads": 4,
@@ -56,7 +56,7 @@ TEXT_CONFIG = {"model_type": "helium", "vocab_size": 448, "hidden_size": 128,
                "rope_theta": 10000.0, "rope_style": "interleaved", "max_position_embeddings": 1024,
                "tie_word_embeddings": True, "attention_bias": False, "mlp_bias": False}
 PREPROCESSOR = {"image_processor_type": "SiglipImageProcessor", "do_resize": True,
-                "size": {"height": 64, "width": 64}, "resample": 3, "do_rescale": True,
+                "size": {"height": 48, "width": 48}, "resample": 3, "do_rescale": True,
                 "rescale_factor": 1 / 255, "do_normalize": True, "image_mean": [0.5, 0.5, 0.5],
                 "image_std": [0.5, 0.5, 0.5], "do_convert_rgb": True}
 
@@ -162,7 +162,7 @@ def build_training_example(turns, tok):
 
 
 # ----------------------------------------------------------------------------------------
-# Images: spec §5 preprocessing of the 64x64 PNGs (Pillow resize to the same size is a copy)
+# Images: spec §5 preprocessing of the 48x48 PNGs (Pillow resize to the same size is a copy)
 # ----------------------------------------------------------------------------------------
 
 def preprocess(image):
@@ -225,6 +225,16 @@ class Rope:
         xh = x.view(b, length, heads, self.hd)
         rot = torch.stack([-xh[..., 1::2], xh[..., 0::2]], dim=-1).flatten(-2)
         return (xh * cos[:, :, None] + rot * sin[:, :, None]).reshape(b, length, heads * self.hd)
+
+
+def sincos_2d(grid, dim):
+    """[grid*grid, dim]: sin/cos of the row in the first half, of the column in the second."""
+    quarter = dim // 4
+    freq = 1.0 / (100.0 ** (torch.arange(quarter, dtype=torch.float32) / quarter))
+    coords = torch.arange(grid, dtype=torch.float32)
+    rows = coords.repeat_interleave(grid)[:, None] * freq
+    cols = coords.repeat(grid)[:, None] * freq
+    return torch.cat([rows.sin(), rows.cos(), cols.sin(), cols.cos()], dim=1)
 
 
 def _attn_module(d, heads, kv_heads, hd, names, bias):
@@ -295,11 +305,24 @@ class DemoCasa(nn.Module):
                 nn.init.ones_(p)
             elif p.dim() >= 2:
                 nn.init.normal_(p, std=0.02)
-        # Residual out-projections smaller (GPT-2 style).
+        # Patch embedding: PyTorch's default conv init; positions: a 2D sin/cos grid, so the
+        # tower knows where each patch is from the first step (both are trained further).
+        vm = self.vision_tower.vision_model
+        vm.embeddings.patch_embedding.reset_parameters()
+        with torch.no_grad():
+            vm.embeddings.position_embedding.weight.copy_(sincos_2d(
+                self.vc["image_size"] // self.vc["patch_size"], self.vc["hidden_size"]))
+        # Residual out-projections smaller (GPT-2 style), except the image path: the image
+        # reaches the text only through casa_v -> casa_o, and two tiny factors in a row made
+        # the model ignore the image for thousands of steps.
         n = self.tc["num_hidden_layers"]
         for layer in self.language_model.model.layers:
-            for w in (layer.self_attn.o_proj.weight, layer.casa_attn.o_proj.weight, layer.mlp.down_proj.weight):
+            for w in (layer.self_attn.o_proj.weight, layer.mlp.down_proj.weight):
                 nn.init.normal_(w, std=0.02 / math.sqrt(2 * n))
+            nn.init.normal_(layer.casa_attn.o_proj.weight, std=0.05)
+            nn.init.normal_(layer.casa_attn.v_proj.weight, std=0.09)
+        self.multi_modal_projector.linear_1.reset_parameters()
+        self.multi_modal_projector.linear_2.reset_parameters()
 
     # -- §4.1 vision tower + projector ---------------------------------------------------
 
@@ -363,6 +386,35 @@ class DemoCasa(nn.Module):
         return lm.norm(h) @ lm.embed_tokens.weight.T                           # tied lm_head
 
 
+class CellProbe(nn.Module):
+    """Training-only auxiliary heads (never exported): from each image embedding e_j (one
+    16-pixel patch = one grid cell) predict the cell's shape (none/circle/square/triangle),
+    colour (none + 6) and the cell index. It makes the tower's output say what is where early,
+    so the decoder's CASA attention has something to bind the question to."""
+
+    def __init__(self, d):
+        super().__init__()
+        self.shape = nn.Linear(d, 1 + len(shapes.SHAPES))
+        self.colour = nn.Linear(d, 1 + len(shapes.COLOURS))
+        self.cell = nn.Linear(d, 9)
+
+    def loss(self, e, labels):
+        """e [n, 9, d]; labels [n, 9, 2] (shape id, colour id; 0 = empty cell)."""
+        cells = torch.arange(9).expand(e.shape[0], 9)
+        return (F.cross_entropy(self.shape(e).flatten(0, 1), labels[..., 0].flatten())
+                + F.cross_entropy(self.colour(e).flatten(0, 1), labels[..., 1].flatten())
+                + F.cross_entropy(self.cell(e).flatten(0, 1), cells.flatten()))
+
+
+def cell_labels(scene):
+    labels = torch.zeros(9, 2, dtype=torch.long)
+    for s in scene["shapes"]:
+        cell = 3 * s["row"] + s["col"]
+        labels[cell, 0] = 1 + shapes.SHAPES.index(s["shape"])
+        labels[cell, 1] = 1 + list(shapes.COLOURS).index(s["colour"])
+    return labels
+
+
 # ----------------------------------------------------------------------------------------
 # Data: batches of single-image questions and multi-image (frame sequence) conversations
 # ----------------------------------------------------------------------------------------
@@ -372,13 +424,15 @@ def make_batch(rng, tok, batch_size, turns_range=(1, 1), qtype=None):
     items = []
     for _ in range(batch_size):
         n_turns = int(rng.integers(turns_range[0], turns_range[1] + 1))
-        turns, images = [], []
+        turns, images, scenes = [], [], []
         for _ in range(n_turns):
             scene, t, q, a = shapes.sample(rng, qtype)
             turns.append((q, a, t))
             images.append(shapes.render(scene))
+            scenes.append(scene)
         ids, points, mask = build_training_example([(q, a) for q, a, _ in turns], tok)
-        items.append({"ids": ids, "points": points, "mask": mask, "images": images, "turns": turns})
+        items.append({"ids": ids, "points": points, "mask": mask, "images": images, "turns": turns,
+                      "scenes": scenes})
     return collate(items)
 
 
@@ -389,7 +443,8 @@ def collate(items):
     tokens = torch.zeros(B, T, dtype=torch.long)
     mask = torch.zeros(B, T, dtype=torch.bool)
     points = torch.full((B, M), -1, dtype=torch.long)
-    pixels = torch.zeros(B, M, 3, 64, 64)
+    S = VISION_CONFIG["image_size"]
+    pixels = torch.zeros(B, M, 3, S, S)
     for b, it in enumerate(items):
         tokens[b, :len(it["ids"])] = torch.tensor(it["ids"])
         mask[b, :len(it["mask"])] = torch.tensor(it["mask"])
@@ -399,10 +454,11 @@ def collate(items):
     return tokens, mask, pixels, points, items
 
 
-def batch_logits(model, tokens, pixels, points):
+def batch_logits(model, tokens, pixels, points, with_e=False):
     B, M = points.shape
     e = model.image_embeddings(pixels.view(B * M, *pixels.shape[2:])).view(B, M, -1, model.tc["hidden_size"])
-    return model(tokens, e, points)
+    logits = model(tokens, e, points)
+    return (logits, e) if with_e else logits
 
 
 def answer_correct(logits, tokens, mask):
@@ -525,6 +581,9 @@ def main():
     ap.add_argument("--eval-seed", type=int, default=1000)
     ap.add_argument("--eval-every", type=int, default=500)
     ap.add_argument("--eval", help="only evaluate this exported model directory")
+    ap.add_argument("--init", help="start from this exported model directory's weights")
+    ap.add_argument("--warmup", type=int, default=100)
+    ap.add_argument("--aux", type=float, default=0.5, help="weight of the training-only cell probe loss")
     ap.add_argument("--eval-count", type=int, default=500)
     args = ap.parse_args()
     torch.set_num_threads(2)
@@ -543,45 +602,54 @@ def main():
         tok.close()
         return
 
-    model = DemoCasa()
+    model = load_exported(args.init) if args.init else DemoCasa()
+    probe = CellProbe(TEXT_CONFIG["hidden_size"])
     n_params = sum(p.numel() for p in model.parameters())
     log(f"== train.py {' '.join(sys.argv[1:])} | params {n_params} | {time.strftime('%Y-%m-%d %H:%M:%S', time.gmtime())} UTC")
     decay = [p for n, p in model.named_parameters() if p.dim() >= 2]
-    no_decay = [p for n, p in model.named_parameters() if p.dim() < 2]
+    no_decay = [p for n, p in model.named_parameters() if p.dim() < 2] + list(probe.parameters())
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.01}, {"params": no_decay, "weight_decay": 0.0}],
                             lr=args.lr, betas=(0.9, 0.98))
     rng = np.random.default_rng(args.seed)
     total_steps = args.steps or 10 ** 9
-    warmup = 150
+    warmup = args.warmup
     start = time.time()
     step = 0
-    running = []
+    running, running_aux = [], []
     while step < total_steps:
         # Every 5th batch is a frame sequence (2-3 images, each a new window).
         if step % 5 == 4:
             batch = make_batch(rng, tok, args.batch // 2, (2, 3))
         else:
             batch = make_batch(rng, tok, args.batch)
-        tokens, mask, pixels, points, _ = batch
+        tokens, mask, pixels, points, items = batch
         frac = min(1.0, step / total_steps) if args.steps or step > 40 else 0.0
         lr = args.lr * min(1.0, (step + 1) / warmup) * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * frac)))
         for g in opt.param_groups:
             g["lr"] = lr
-        logits = batch_logits(model, tokens, pixels, points)
+        logits, e = batch_logits(model, tokens, pixels, points, with_e=True)
         loss = loss_fn(logits, tokens, mask)
+        running_aux.append(0.0)
+        if args.aux > 0:
+            valid = points.flatten() >= 0
+            labels = torch.stack([cell_labels(sc) for it in items for sc in it["scenes"]])
+            aux = probe.loss(e.flatten(0, 1)[valid], labels)
+            running_aux[-1] = float(aux)
+            loss = loss + args.aux * aux
         opt.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
-        running.append(float(loss))
+        running.append(float(loss) - args.aux * running_aux[-1])
         step += 1
         if step == 40 and not args.steps:
             per_step = (time.time() - start) / step
             total_steps = int(args.minutes * 60 / per_step * 0.93)   # leave time for the evals
             log(f"{per_step:.3f} s/step -> {total_steps} steps in {args.minutes} min")
         if step % 50 == 0:
-            log(f"step {step} loss {np.mean(running):.4f} lr {lr:.2e} elapsed {time.time() - start:.0f}s")
-            running = []
+            log(f"step {step} loss {np.mean(running):.4f} aux {np.mean(running_aux):.4f} lr {lr:.2e} "
+                f"elapsed {time.time() - start:.0f}s")
+            running, running_aux = [], []
         if step % args.eval_every == 0:
             evaluate(model, tok, args.eval_seed, 100, log)
             export(model, tok, args.out, args.tokenizer)
