@@ -13,8 +13,15 @@ final class ConsoleOutput {
 
     private ConsoleOutput() {}
 
+    /** Prints text as it arrives, without the answer's leading whitespace (e.g. the space after "Assistant:"). */
     static TokenListener streaming() {
+        boolean[] started = {false};
         return (id, text) -> {
+            if (!started[0]) {
+                text = text.stripLeading();
+                if (text.isEmpty()) return;
+                started[0] = true;
+            }
             OUT.print(text);
             OUT.flush();
         };
