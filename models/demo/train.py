@@ -419,14 +419,15 @@ def cell_labels(scene):
 # Data: batches of single-image questions and multi-image (frame sequence) conversations
 # ----------------------------------------------------------------------------------------
 
-def make_batch(rng, tok, batch_size, turns_range=(1, 1), qtype=None):
+def make_batch(rng, tok, batch_size, turns_range=(1, 1), qtype=None, count_extra=0.0):
     """Returns tokens, mask, pixels [B*M,3,S,S], points [B, M], and the raw items."""
     items = []
     for _ in range(batch_size):
         n_turns = int(rng.integers(turns_range[0], turns_range[1] + 1))
         turns, images, scenes = [], [], []
         for _ in range(n_turns):
-            scene, t, q, a = shapes.sample(rng, qtype)
+            forced = "count" if qtype is None and count_extra > 0 and rng.random() < count_extra else qtype
+            scene, t, q, a = shapes.sample(rng, forced)
             turns.append((q, a, t))
             images.append(shapes.render(scene))
             scenes.append(scene)
@@ -583,6 +584,8 @@ def main():
     ap.add_argument("--eval", help="only evaluate this exported model directory")
     ap.add_argument("--init", help="start from this exported model directory's weights")
     ap.add_argument("--warmup", type=int, default=100)
+    ap.add_argument("--count-extra", type=float, default=0.0,
+                    help="extra share of count questions (the hardest type), on top of the uniform mix")
     ap.add_argument("--aux", type=float, default=0.5, help="weight of the training-only cell probe loss")
     ap.add_argument("--eval-count", type=int, default=500)
     args = ap.parse_args()
@@ -619,9 +622,9 @@ def main():
     while step < total_steps:
         # Every 5th batch is a frame sequence (2-3 images, each a new window).
         if step % 5 == 4:
-            batch = make_batch(rng, tok, args.batch // 2, (2, 3))
+            batch = make_batch(rng, tok, args.batch // 2, (2, 3), count_extra=args.count_extra)
         else:
-            batch = make_batch(rng, tok, args.batch)
+            batch = make_batch(rng, tok, args.batch, count_extra=args.count_extra)
         tokens, mask, pixels, points, items = batch
         frac = min(1.0, step / total_steps) if args.steps or step > 40 else 0.0
         lr = args.lr * min(1.0, (step + 1) / warmup) * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * frac)))
