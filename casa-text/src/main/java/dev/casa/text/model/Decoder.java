@@ -120,10 +120,25 @@ public final class Decoder {
      *         call ends with an image; none if the call adds no position); or none ({@link LogitsMode#NONE})
      */
     public float[] forward(DecoderState state, int[] tokens, List<ImageInput> images, LogitsMode mode) {
+        return forward(state, tokens, images, mode, null);
+    }
+
+    /** Receives the progress of a long call: {@code done} of {@code total} tokens, after each prefill chunk. */
+    @FunctionalInterface
+    public interface Progress {
+        void update(int done, int total);
+    }
+
+    /** {@link #forward(DecoderState, int[], List, LogitsMode)}, reporting progress after each chunk. */
+    public float[] forward(DecoderState state, int[] tokens, List<ImageInput> images, LogitsMode mode, Progress progress) {
         if (state.owner.weights != weights) throw new IllegalArgumentException("the state belongs to another model");
         validate(tokens, images);
         checkCapacity(state, tokens, images);
-        if (tokens.length <= prefillChunk) return forwardChunk(state, tokens, images, mode);
+        if (tokens.length <= prefillChunk) {
+            float[] out = forwardChunk(state, tokens, images, mode);
+            if (progress != null) progress.update(tokens.length, tokens.length);
+            return out;
+        }
         int vocab = t.vocabSize();
         float[] all = mode == LogitsMode.ALL ? new float[tokens.length * vocab] : null;
         float[] last = new float[0];
@@ -143,6 +158,7 @@ public final class Decoder {
             } else {
                 last = out;
             }
+            if (progress != null) progress.update(to, tokens.length);
         }
         return all != null ? all : last;
     }
