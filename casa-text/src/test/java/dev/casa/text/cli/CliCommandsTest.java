@@ -131,4 +131,15 @@ class CliCommandsTest {
         assertEquals(2, r.status());
         assertTrue(r.err().contains("\tat "), r.err());
     }
+
+    @Test
+    void videoWithoutFfmpegSaysSo() throws IOException {
+        boolean ffmpeg = java.util.Arrays.stream(System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator))
+                .anyMatch(d -> Files.isExecutable(Path.of(d, "ffmpeg")));
+        org.junit.jupiter.api.Assumptions.assumeFalse(ffmpeg, "ffmpeg is installed: this checks the message when it is not");
+        Path video = Files.writeString(tmp.resolve("clip.mp4"), "not really a video");
+        Result r = run("", "caption", "--model", MODEL.toString(), "--video", video.toString());
+        assertEquals(2, r.status());
+        assertTrue(r.err().contains("ffmpeg"), r.err());
+    }
 }
