@@ -26,16 +26,18 @@ public record BenchModelSpec(
     /**
      * Helium-1-preview-2B (24 layers, d 2560, 20 heads × 128, MLP 7040, vocab 48000, untied lm_head)
      * with a small SigLIP tower: 128×128 images, patch 16 → 64 tokens per frame, D 384, 6 layers.
+     * max_position_embeddings is 32768 (Helium: 4096) so the insertion stream of 128+ turns × (64 image
+     * + text) tokens stays within the positions the model declares; it changes no weight.
      */
     public static BenchModelSpec helium2b() {
         return new BenchModelSpec("helium2b", 24, 2560, 20, 20, 128, 7040, 48000,
-                384, 1536, 6, 6, 128, 16, 4096, 20251125L);
+                384, 1536, 6, 6, 128, 16, 32768, 20251125L);
     }
 
     /** A few-MB model with the same structure, to smoke-test the benchmarks in seconds. */
     public static BenchModelSpec small() {
         return new BenchModelSpec("small", 2, 256, 4, 2, 64, 512, 1000,
-                64, 128, 2, 2, 32, 16, 4096, 20251125L);
+                64, 128, 2, 2, 32, 16, 32768, 20251125L);
     }
 
     public static BenchModelSpec preset(String name) {
