@@ -122,10 +122,13 @@ def main():
         nxt = m.forward(prompt).argmax(-1)
         steps = []
         for i in range(-a.warmup, a.tokens):
+            if i == 0:
+                cpu0, wall0 = time.process_time(), time.perf_counter()
             t = time.perf_counter()
             nxt = m.forward(nxt.view(1)).argmax(-1)
             if i >= 0:
                 steps.append(time.perf_counter() - t)
+        cores = (time.process_time() - cpu0) / (time.perf_counter() - wall0)
         med = statistics.median(steps)
         ctx = a.context + a.warmup + a.tokens // 2
         nbytes = 4.0 * m.params + 4.0 * D + 4.0 * D * (2 * a.layers + 1) + 4.0 * 2 * D * a.layers * ctx
@@ -133,25 +136,30 @@ def main():
         print(f"RESULT torch decode fp32 threads={a.threads} context={a.context + a.warmup}..{a.context + a.warmup + a.tokens}: "
               f"median {med * 1e3:.1f} ms/token = {1 / med:.2f} tok/s (min {min(steps) * 1e3:.1f}, max {max(steps) * 1e3:.1f} ms); "
               f"bound {bound:.2f} tok/s ({nbytes / 1e9:.2f} GB/token fp32 at {a.bandwidth_gbs:.0f} GB/s) -> "
-              f"{100 / med / bound:.0f}% of bound, {nbytes / med / 1e9:.1f} GB/s effective")
+              f"{100 / med / bound:.0f}% of bound, {nbytes / med / 1e9:.1f} GB/s effective; {cores:.2f} cores busy "
+              f"(CPU time / wall; OpenMP threads spin while waiting)")
 
         # Prefill.
         prompt = torch.randint(10, VOCAB, (a.prompt,), generator=g)
         runs = []
+        cpu = 0.0
         for r in range(-1, a.runs):
             m.length = 0
+            c0 = time.process_time()
             t = time.perf_counter()
             m.forward(prompt).argmax(-1)
             s = time.perf_counter() - t
             print(f"  prefill {'warmup' if r < 0 else 'run'} {max(r, 0)}: {s:.3f} s")
             if r >= 0:
                 runs.append(s)
+                cpu += time.process_time() - c0
         med = statistics.median(runs)
         keys = sum(i + 1 for i in range(a.prompt))
         flops = 2.0 * m.layer_params * a.prompt + 2.0 * m.lm_head.numel() + 4.0 * HEADS * HD * keys * a.layers
         print(f"RESULT torch prefill fp32 threads={a.threads} prompt={a.prompt}: median {med:.3f} s = {a.prompt / med:.1f} tok/s, "
               f"{flops / 1e9:.0f} GFLOP -> {flops / med / 1e9:.1f} GFLOP/s = {100 * flops / med / peak:.0f}% of "
-              f"{peak / 1e9:.0f} GFLOP/s peak (best {min(runs):.3f} s)")
+              f"{peak / 1e9:.0f} GFLOP/s peak (best {min(runs):.3f} s); {cpu / sum(runs):.2f} cores busy, "
+              f"{flops * a.runs / cpu / 1e9:.1f} GFLOP per CPU-second")
     with open("/proc/loadavg") as f:
         print("load average at end:", " ".join(f.read().split()[:3]))
 

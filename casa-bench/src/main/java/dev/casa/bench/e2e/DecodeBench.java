@@ -48,13 +48,20 @@ public final class DecodeBench {
         int[] prompt = Greedy.prompt(context, spec.vocab(), 1);
         int next = Greedy.argmax(decoder.addTokens(state, prompt, LogitsMode.LAST), spec.vocab());
         double[] seconds = new double[tokens];
+        double cpu0 = 0;
+        long wall0 = 0;
         for (int i = -warmup; i < tokens; i++) {
+            if (i == 0) {
+                cpu0 = MachineState.processCpuSeconds();
+                wall0 = System.nanoTime();
+            }
             long t0 = System.nanoTime();
             float[] logits = decoder.addTokens(state, new int[] {next}, LogitsMode.LAST);
             double s = (System.nanoTime() - t0) / 1e9;
             next = Greedy.argmax(logits, spec.vocab());
             if (i >= 0) seconds[i] = s;
         }
+        double cores = (MachineState.processCpuSeconds() - cpu0) / ((System.nanoTime() - wall0) / 1e9);
         int midContext = context + warmup + tokens / 2;
         boolean casa = fusion.equals("casa");
         double bytes = spec.decodeBytes(midContext, casa ? midContext : 0);
@@ -62,9 +69,9 @@ public final class DecodeBench {
         double tokPerS = 1 / median;
         double bound = bandwidth / bytes;
         System.out.printf("RESULT decode %s fusion=%s threads=%d context=%d..%d: median %.1f ms/token = %.2f tok/s "
-                        + "(min %.1f, max %.1f ms); bound %.2f tok/s (%.2f GB/token at %.0f GB/s) -> %.0f%% of bound, %.1f GB/s effective%n",
+                        + "(min %.1f, max %.1f ms); bound %.2f tok/s (%.2f GB/token at %.0f GB/s) -> %.0f%% of bound, %.1f GB/s effective; %.2f cores busy (CPU time / wall)%n",
                 spec.name(), fusion, threads, context + warmup, context + warmup + tokens, median * 1e3, tokPerS,
                 Stats.min(seconds) * 1e3, Stats.max(seconds) * 1e3, bound, bytes / 1e9, bandwidth / 1e9,
-                100 * tokPerS / bound, bytes / median / 1e9);
+                100 * tokPerS / bound, bytes / median / 1e9, cores);
     }
 }

@@ -23,6 +23,13 @@ final class MachineState {
         return -1;
     }
 
+    /** CPU time of this process (all threads) in seconds: with wall time, how many cores the run actually got. */
+    static double processCpuSeconds() {
+        var os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        if (os instanceof com.sun.management.OperatingSystemMXBean sun) return sun.getProcessCpuTime() / 1e9;
+        return Double.NaN;
+    }
+
     /** The first three fields of /proc/loadavg. */
     static String loadAverage() {
         try {

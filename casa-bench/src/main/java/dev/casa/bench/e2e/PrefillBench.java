@@ -37,21 +37,27 @@ public final class PrefillBench {
                 DecoderState state = decoder.newState(promptLength, 0);
                 int[] prompt = Greedy.prompt(promptLength, spec.vocab(), 2);
                 double[] seconds = new double[runs];
+                double cpu = 0;
                 for (int r = -warmup; r < runs; r++) {
                     state.clear();
+                    double c0 = MachineState.processCpuSeconds();
                     long t0 = System.nanoTime();
                     float[] logits = decoder.addTokens(state, prompt, LogitsMode.LAST);
                     double s = (System.nanoTime() - t0) / 1e9;
                     Greedy.argmax(logits, spec.vocab());
                     System.out.printf("  %s %s %d: %.3f s%n", fusion, r < 0 ? "warmup" : "run", r < 0 ? r + warmup : r, s);
-                    if (r >= 0) seconds[r] = s;
+                    if (r >= 0) {
+                        seconds[r] = s;
+                        cpu += MachineState.processCpuSeconds() - c0;
+                    }
                 }
                 double flops = spec.prefillFlops(promptLength, 0, fusion.equals("casa"));
                 double median = Stats.median(seconds);
                 System.out.printf("RESULT prefill %s fusion=%s threads=%d prompt=%d: median %.3f s = %.1f tok/s, "
-                                + "%.0f GFLOP -> %.1f GFLOP/s = %.0f%% of %.0f GFLOP/s peak (best %.3f s)%n",
+                                + "%.0f GFLOP -> %.1f GFLOP/s = %.0f%% of %.0f GFLOP/s peak (best %.3f s); %.2f cores busy, %.1f GFLOP per CPU-second%n",
                         spec.name(), fusion, threads, promptLength, median, promptLength / median, flops / 1e9,
-                        flops / median / 1e9, 100 * flops / median / peak, peak / 1e9, Stats.min(seconds));
+                        flops / median / 1e9, 100 * flops / median / peak, peak / 1e9, Stats.min(seconds),
+                        cpu / java.util.Arrays.stream(seconds).sum(), flops * runs / cpu / 1e9);
             }
         }
         System.out.printf("load average at end: %s%n", MachineState.loadAverage());

@@ -98,6 +98,7 @@ public final class StreamingBench {
             int[] text = Greedy.prompt(prompt, vocab, 1000 + turn);
             text[0] = carry;
 
+            double cpu0 = MachineState.processCpuSeconds();
             long t0 = System.nanoTime();
             float[] embeddings = vision.encode(pixels);
             long t1 = System.nanoTime();
@@ -113,13 +114,14 @@ public final class StreamingBench {
             TurnRecord r = new TurnRecord(fusion, turn, (t2 - t0) / 1e6, (t1 - t0) / 1e6, (t2 - t1) / 1e6,
                     (generate - 1) / ((t3 - t2) / 1e9), state.selfAttentionKvEntries(), state.casaWindowEntries(0),
                     kvBytesUsed(spec, decoder, state), state.cacheFloats() * 4,
-                    MachineState.statusBytes("VmRSS"), MachineState.statusBytes("RssAnon"));
+                    MachineState.statusBytes("VmRSS"), MachineState.statusBytes("RssAnon"),
+                    (MachineState.processCpuSeconds() - cpu0) / ((t3 - t0) / 1e9));
             if (record) {
                 out.add(r);
                 if (turn % 8 == 0 || turn == turns - 1) {
-                    System.out.printf(Locale.ROOT, "  %s turn %3d: TTFT %7.1f ms (vision %5.1f), decode %5.2f tok/s, KV %6d entries + window %4d = %7.1f MB used, RSS %.2f GB%n",
+                    System.out.printf(Locale.ROOT, "  %s turn %3d: TTFT %7.1f ms (vision %5.1f), decode %5.2f tok/s, KV %6d entries + window %4d = %7.1f MB used, RSS %.2f GB, %.2f cores%n",
                             fusion, turn, r.ttftMs(), r.visionMs(), r.decodeTokPerS(), r.kvEntries(), r.casaWindow(),
-                            r.kvBytesUsed() / 1e6, r.rssBytes() / 1e9);
+                            r.kvBytesUsed() / 1e6, r.rssBytes() / 1e9, r.cores());
                 }
             }
         }
