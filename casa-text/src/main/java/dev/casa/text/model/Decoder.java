@@ -196,50 +196,19 @@ public final class Decoder {
 
     // ---------------------------------------------------------------- CASA mode
 
-    /** One step of the chunk's replay in a CASA layer: an image joining/opening a window, or a run of text. */
-    private record Step(int image, int from, int to, int keyRow, int imageKeys, int textBefore, int ropePosition) {
-        boolean isImage() { return image >= 0; }
-    }
-
     private float[] forwardCasa(DecoderState s, int[] tokens, List<ImageInput> images, LogitsMode mode) {
         int rows = tokens.length;
-        // Plan the windows once; every CASA layer replays the same steps.
-        List<Step> steps = new ArrayList<>();
-        int start = s.windowStart, imgs = s.windowImages, imageKeys = s.windowImageKeys, text = s.windowTextKeys;
-        int peakRows = imageKeys + text, peakImageKeys = imageKeys, maxImage = 0, done = 0;
-        for (int m = 0; m <= images.size(); m++) {
-            int until = m < images.size() ? images.get(m).insertAt() : rows;
-            if (until > done) {
-                steps.add(new Step(-1, done, until, imageKeys + text, imageKeys, text, 0));
-                text += until - done;
-                done = until;
-                peakRows = Math.max(peakRows, imageKeys + text);
-            }
-            if (m == images.size()) break;
-            ImageInput img = images.get(m);
-            if (text > 0 || imgs == 0) {   // text since the last image, or window −1: open a new window
-                start = s.textTokens + done;
-                imgs = 0;
-                imageKeys = 0;
-                text = 0;
-            }
-            steps.add(new Step(m, 0, 0, imageKeys, 0, 0, start));
-            imgs++;
-            imageKeys += img.numTokens();
-            maxImage = Math.max(maxImage, img.numTokens());
-            peakImageKeys = Math.max(peakImageKeys, imageKeys);
-            peakRows = Math.max(peakRows, imageKeys + text);
-        }
-        s.ensureWindowRows(peakRows, peakImageKeys + s.capacity);
+        WindowPlan plan = WindowPlan.plan(s, rows, images);
+        s.ensureWindowRows(plan.peakRows, plan.peakImageKeys + s.capacity);
         s.ensureScratchRows(rows);
-        s.ensureImageNorm(maxImage * t.hiddenSize());
+        s.ensureImageNorm(plan.maxImageTokens * t.hiddenSize());
 
         embed(tokens, s.h, 0);
         for (int l = 0; l < t.numHiddenLayers(); l++) {
             Layer w = weights.layer(l);
             if (rows > 0) selfAttention(s, l, w, rows);
             if (casaSlot[l] >= 0) {
-                casaAttention(s, l, w, rows, steps, images);
+                casaAttention(s, l, w, rows, plan, images);
                 if (rows > 0) {
                     VectorMath.add(s.h, 0, s.sa, 0, rows * t.hiddenSize());
                     VectorMath.add(s.h, 0, s.ca, 0, rows * t.hiddenSize());
@@ -251,20 +220,17 @@ public final class Decoder {
         }
         s.kvEntries += rows;
         s.textTokens += rows;
-        s.windowStart = start;
-        s.windowImages = imgs;
-        s.windowImageKeys = imageKeys;
-        s.windowTextKeys = text;
+        plan.commit(s);
         int[] textRows = new int[rows];
         for (int j = 0; j < rows; j++) textRows[j] = j;
         return logits(s, textRows, rows, mode);
     }
 
-    private void casaAttention(DecoderState s, int l, Layer w, int rows, List<Step> steps, List<ImageInput> images) {
+    private void casaAttention(DecoderState s, int l, Layer w, int rows, WindowPlan plan, List<ImageInput> images) {
         boolean shared = config.casa().shareProjections();
         float[] norm = shared ? w.inputNorm() : w.casaNorm();
         AttentionWeights a = shared ? w.selfAttn() : w.casaAttn();
-        int d = t.hiddenSize(), kvd = t.kvDim(), qd = t.queryDim();
+        int kvd = t.kvDim(), qd = t.queryDim();
         int slot = casaSlot[l];
         float[] wk = s.windowK[slot], wv = s.windowV[slot];
         if (rows > 0 && !shared) {
@@ -281,7 +247,7 @@ public final class Decoder {
         // Shared projections: q is still in s.q and the text keys/values are in the self-attention cache.
         float[] textK = shared ? s.selfK[l] : s.k, textV = shared ? s.selfV[l] : s.v;
         int textBase = shared ? s.textTokens : 0;
-        for (Step step : steps) {
+        for (WindowPlan.Step step : plan.steps) {
             if (step.isImage()) {
                 ImageInput img = images.get(step.image());
                 int n = img.numTokens();

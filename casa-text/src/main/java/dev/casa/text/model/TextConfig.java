@@ -81,6 +81,11 @@ public record TextConfig(
         } else {
             rope = helium ? RopeStyle.INTERLEAVED : RopeStyle.HALF;
         }
+        // Keys that change the computation in ways this decoder does not implement: refuse rather than degrade.
+        if (f.has("rope_scaling")) {
+            throw f.error("rope_scaling", "not supported (plain RoPE only), found " + JsonFields.describe(f.node().get("rope_scaling")));
+        }
+        if (f.optBoolean("use_sliding_window", false)) throw f.error("use_sliding_window", "sliding-window attention is not supported");
         int maxPos = f.optInt("max_position_embeddings", helium ? 4096 : 2048);
         if (maxPos <= 0) throw f.error("max_position_embeddings", "expected a positive integer, found " + maxPos);
         boolean tie = f.optBoolean("tie_word_embeddings", false);

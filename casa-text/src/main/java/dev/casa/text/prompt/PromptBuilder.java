@@ -45,20 +45,18 @@ public final class PromptBuilder {
 
     /** The prompt for {@code messages}, ending with the generation prompt (the assistant's turn opens). */
     public Prompt build(List<ChatMessage> messages) {
-        int images = 0;
-        for (ChatMessage m : messages) {
-            images += m.imageCount();
-            for (ChatMessage.Part p : m.parts()) {
-                if (p instanceof ChatMessage.Text t && t.text().contains(IMAGE_PLACEHOLDER)) {
-                    throw new IllegalArgumentException("message text contains the image placeholder "
-                            + IMAGE_PLACEHOLDER + "; attach images as image parts instead");
-                }
-            }
-        }
-        return template != null ? fromTemplate(messages, images) : plain(messages);
+        int images = countImages(messages);
+        if (template == null) return plain(messages, true);
+        return encodeWithPlaceholders(render(messages, true), images);
     }
 
-    private Prompt fromTemplate(List<ChatMessage> messages, int images) {
+    /**
+     * The chat template's text for {@code messages}, images as {@value #IMAGE_PLACEHOLDER}.
+     * Only valid with a chat template.
+     */
+    public String render(List<ChatMessage> messages, boolean addGenerationPrompt) {
+        if (template == null) throw new IllegalStateException("no chat template");
+        countImages(messages);
         List<Map<String, Object>> rendered = new ArrayList<>();
         for (ChatMessage m : messages) {
             StringBuilder content = new StringBuilder();
@@ -74,12 +72,20 @@ public final class PromptBuilder {
         vars.put("messages", rendered);
         vars.put("bos_token", bosToken);
         vars.put("eos_token", eosToken);
-        vars.put("add_generation_prompt", true);
-        String text = template.render(vars);
+        vars.put("add_generation_prompt", addGenerationPrompt);
+        return template.render(vars);
+    }
+
+    /**
+     * Encodes rendered text in which each {@value #IMAGE_PLACEHOLDER} stands for the next image:
+     * pieces are encoded without added special tokens, images become pre tokens, insertion point,
+     * post tokens. {@code expectedImages} guards against a template that drops or repeats images.
+     */
+    public Prompt encodeWithPlaceholders(String text, int expectedImages) {
         String[] pieces = text.split(java.util.regex.Pattern.quote(IMAGE_PLACEHOLDER), -1);
-        if (pieces.length - 1 != images) {
+        if (pieces.length - 1 != expectedImages) {
             throw new IllegalStateException("the chat template rendered " + (pieces.length - 1)
-                    + " image placeholders for " + images + " images");
+                    + " image placeholders for " + expectedImages + " images");
         }
         TokenSink sink = new TokenSink();
         for (int i = 0; i < pieces.length; i++) {
@@ -89,9 +95,11 @@ public final class PromptBuilder {
         return sink.toPrompt();
     }
 
-    private Prompt plain(List<ChatMessage> messages) {
+    /** The plain form (no template): optionally BOS, then every message's parts in order. */
+    public Prompt plain(List<ChatMessage> messages, boolean withBos) {
+        countImages(messages);
         TokenSink sink = new TokenSink();
-        if (bosTokenId >= 0) sink.add(new int[] {bosTokenId});
+        if (withBos && bosTokenId >= 0) sink.add(new int[] {bosTokenId});
         for (ChatMessage m : messages) {
             for (ChatMessage.Part p : m.parts()) {
                 if (p instanceof ChatMessage.Text t) sink.add(encoder.apply(t.text()));
@@ -99,6 +107,20 @@ public final class PromptBuilder {
             }
         }
         return sink.toPrompt();
+    }
+
+    private static int countImages(List<ChatMessage> messages) {
+        int images = 0;
+        for (ChatMessage m : messages) {
+            images += m.imageCount();
+            for (ChatMessage.Part p : m.parts()) {
+                if (p instanceof ChatMessage.Text t && t.text().contains(IMAGE_PLACEHOLDER)) {
+                    throw new IllegalArgumentException("message text contains the image placeholder "
+                            + IMAGE_PLACEHOLDER + "; attach images as image parts instead");
+                }
+            }
+        }
+        return images;
     }
 
     /** Accumulates ids and insertion points. */

@@ -163,6 +163,9 @@ class CasaConfigTest {
                 .contains("image_token_id: token id 100 out of range [0, vocab_size=100)"));
         assertTrue(error(minimal(", \"hidden_size\": 60", "").replace("\"hidden_size\": 64,", "")).getMessage()
                 .contains("text_config.head_dim: missing, and hidden_size=60 is not a multiple of num_attention_heads=8"));
+        assertTrue(error(minimal(", \"rope_scaling\": {\"type\": \"linear\", \"factor\": 2.0}", "")).getMessage()
+                .contains("text_config.rope_scaling: not supported"));
+        CasaConfig.parse(minimal(", \"rope_scaling\": null, \"use_sliding_window\": false", ""), "c");
         assertTrue(error("{\"model_type\": \"llava\"}").getMessage().contains("model_type: expected \"casa\""));
         assertTrue(error("{not json").getMessage().startsWith("dir/config.json: not valid JSON"));
     }

@@ -17,9 +17,14 @@ import org.junit.jupiter.params.provider.MethodSource;
 /** Decoder against the float64 {@link ReferenceLm}, and the cache semantics of §4.4. */
 class DecoderTest {
     private static final ThreadPool POOL = new ThreadPool(2);
+    /** For thousands of tiny calls, where handing work to a second thread costs more than it saves. */
+    private static final ThreadPool SINGLE = new ThreadPool(1);
 
     @AfterAll
-    static void closePool() { POOL.close(); }
+    static void closePool() {
+        POOL.close();
+        SINGLE.close();
+    }
 
     record Variant(String name, Consumer<TinyModel> setup) {
         TinyModel model() {
@@ -149,6 +154,44 @@ class DecoderTest {
         }
     }
 
+    /** Random streams of text and images, cut into random calls: always the reference's logits. */
+    @ParameterizedTest
+    @MethodSource("variants")
+    void randomStreamsInRandomChunksMatchTheReference(Variant variant) {
+        TinyModel m = variant.model();
+        Decoder decoder = Decoder.load(m.config(), m.store(), POOL);
+        java.util.Random rnd = new java.util.Random(42);
+        for (int trial = 0; trial < 3; trial++) {
+            int t = 12 + rnd.nextInt(12);
+            int[] tokens = rnd.ints(t, 0, m.vocab).toArray();
+            List<ImageInput> imgs = new ArrayList<>();
+            int at = 0;
+            while (true) {
+                at += rnd.nextInt(6);        // 0: consecutive images share a window
+                if (at > t) break;
+                int n = 1 + rnd.nextInt(4);
+                imgs.add(new ImageInput(m.image(rnd.nextLong(), n), n, at));
+            }
+            double[][] ref = new ReferenceLm(m).logits(tokens, imgs);
+            DecoderState s = decoder.newState(t, 200);
+            float[] got = new float[t * m.vocab];
+            int from = 0, next = 0;
+            while (from < t || next < imgs.size()) {
+                int to = Math.min(t, from + rnd.nextInt(5));      // calls of 0..4 tokens
+                List<ImageInput> call = new ArrayList<>();
+                while (next < imgs.size() && imgs.get(next).insertAt() <= to
+                        && (imgs.get(next).insertAt() < to || rnd.nextBoolean() || to == t)) {
+                    ImageInput img = imgs.get(next++);
+                    call.add(new ImageInput(img.embeddings(), img.numTokens(), img.insertAt() - from));
+                }
+                float[] rows = decoder.forward(s, java.util.Arrays.copyOfRange(tokens, from, to), call, LogitsMode.ALL);
+                System.arraycopy(rows, 0, got, from * m.vocab, rows.length);
+                from = to;
+            }
+            assertClose(ref, got, 0, 1e-4, variant + " trial " + trial + " with " + imgs.size() + " images");
+        }
+    }
+
     @Test
     void lastModeReturnsTheLastRowAndNoneReturnsNothing() {
         TinyModel m = new TinyModel().build();
@@ -202,7 +245,7 @@ class DecoderTest {
     void casaMemoryStaysBoundedOverAThousandFramesWhileInsertionGrows() {
         int frames = 1000, n = 4;
         TinyModel casa = new TinyModel().build();
-        Decoder decoder = Decoder.load(casa.config(), casa.store(), POOL);
+        Decoder decoder = Decoder.load(casa.config(), casa.store(), SINGLE);
         DecoderState s = decoder.newState(frames, 0);
         float[] frame = casa.image(9, n);
         long floatsAfterWarmup = 0;
@@ -220,14 +263,17 @@ class DecoderTest {
         TinyModel ins = new TinyModel();
         ins.fusion = "insertion";
         ins.build();
-        Decoder insertion = Decoder.load(ins.config(), ins.store(), POOL);
-        DecoderState is = insertion.newState(frames, frames * n);
-        for (int f = 0; f < frames; f++) {
+        Decoder insertion = Decoder.load(ins.config(), ins.store(), SINGLE);
+        int insertionFrames = 200;   // its attention cost grows with the stream: fewer frames show the same
+        DecoderState is = insertion.newState(insertionFrames, insertionFrames * n);
+        long floatsBefore = is.cacheFloats();
+        for (int f = 0; f < insertionFrames; f++) {
             insertion.addImage(is, frame, n);
             insertion.addTokens(is, new int[] {f % ins.vocab}, LogitsMode.LAST);
             assertEquals((f + 1) * (n + 1), is.selfAttentionKvEntries());
         }
-        assertEquals(frames * n, is.imageTokensInCache());
+        assertEquals(insertionFrames * n, is.imageTokensInCache());
+        assertEquals(floatsBefore, is.cacheFloats());   // preallocated for the whole stream up front
     }
 
     @Test

@@ -7,7 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.casa.core.io.Npy;
+import dev.casa.core.io.NpyArray;
 import dev.casa.core.kernels.ThreadPool;
+import dev.casa.core.safetensors.ModelWeights;
 import dev.casa.core.safetensors.TensorStore;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -76,26 +79,23 @@ class FixtureLogitsTest {
         });
     }
 
-    private static TensorStore openWeights(Path dir) throws IOException {
-        return TestSafetensors.open(dir);
-    }
-
     private static void checkCase(Path dir, Path caseDir) throws IOException {
         CasaConfig config = CasaConfig.load(dir);
-        try (TensorStore store = openWeights(dir)) {
+        try (TensorStore store = ModelWeights.open(dir)) {
             Decoder decoder = Decoder.load(config, store, POOL);
             int vocab = config.text().vocabSize();
             JsonNode request = JSON.readTree(caseDir.resolve("request.json").toFile());
             int[] tokens = ints(request.get("tokens"));
             List<ImageInput> images = images(request, caseDir, config.text().hiddenSize());
-            TestNpy ref = TestNpy.read(caseDir.resolve("logits.npy"));
-            assertArrayEquals(new long[] {tokens.length, vocab}, ref.shape());
+            NpyArray refArray = Npy.read(caseDir.resolve("logits.npy"));
+            assertArrayEquals(new long[] {tokens.length, vocab}, refArray.shape());
+            float[] ref = refArray.toFloats();
             String what = dir.getFileName() + "/" + caseDir.getFileName();
 
             // Prefill: the whole request in one pass.
             DecoderState prefillState = decoder.newState();
             float[] prefill = decoder.forward(prefillState, tokens, images, LogitsMode.ALL);
-            assertWithinTolerance(ref.data(), prefill, what + " prefill");
+            assertWithinTolerance(ref, prefill, what + " prefill");
 
             // Decode: one token at a time, images attached when their insertion point is reached.
             DecoderState state = decoder.newState();
@@ -112,7 +112,7 @@ class FixtureLogitsTest {
                 last = decoder.addTokens(state, new int[] {tokens[j]}, LogitsMode.LAST);
                 System.arraycopy(last, 0, decoded, j * vocab, vocab);
             }
-            assertWithinTolerance(ref.data(), decoded, what + " decode");
+            assertWithinTolerance(ref, decoded, what + " decode");
             assertEquals(prefillState.selfAttentionKvEntries(), state.selfAttentionKvEntries());
 
             // Greedy continuation after the request, from the prefill state and from the decode state.
@@ -149,12 +149,13 @@ class FixtureLogitsTest {
         JsonNode specs = request.get("images");
         List<ImageInput> out = new ArrayList<>();
         if (specs == null || specs.isEmpty()) return out;
-        TestNpy e = TestNpy.read(caseDir.resolve("image_embeddings.npy"));
+        NpyArray e = Npy.read(caseDir.resolve("image_embeddings.npy"));
+        float[] data = e.toFloats();
         assertEquals(specs.size(), e.shape()[0]);
         assertEquals(hidden, e.shape()[2]);
         int n = (int) e.shape()[1];
         for (int m = 0; m < specs.size(); m++) {
-            float[] rows = Arrays.copyOfRange(e.data(), m * n * hidden, (m + 1) * n * hidden);
+            float[] rows = Arrays.copyOfRange(data, m * n * hidden, (m + 1) * n * hidden);
             out.add(new ImageInput(rows, n, specs.get(m).get("insert_at").asInt()));
         }
         return out;

@@ -1,0 +1,27 @@
+package dev.casa.text.cli;
+
+import dev.casa.text.generate.GenerationResult;
+import dev.casa.text.generate.TokenListener;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+
+/** Streams generated text to stdout as it arrives, and formats {@code --stats}. */
+final class ConsoleOutput {
+    static final PrintStream OUT = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true, StandardCharsets.UTF_8);
+    static final PrintStream ERR = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.err), true, StandardCharsets.UTF_8);
+
+    private ConsoleOutput() {}
+
+    static TokenListener streaming() {
+        return (id, text) -> {
+            OUT.print(text);
+            OUT.flush();
+        };
+    }
+
+    static void stats(String what, double loadSeconds, int promptTokens, double prefillSeconds, GenerationResult r) {
+        ERR.printf("[%s] load %.2f s | prefill %d tokens in %.2f s (%.1f tok/s) | decode %d tokens at %.1f tok/s | stop: %s%n",
+                what, loadSeconds, promptTokens, prefillSeconds, prefillSeconds > 0 ? promptTokens / prefillSeconds : 0,
+                r.tokens().length, r.decodeTokensPerSecond(), r.stopReason());
+    }
+}

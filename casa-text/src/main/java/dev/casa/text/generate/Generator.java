@@ -1,0 +1,74 @@
+package dev.casa.text.generate;
+
+import dev.casa.text.model.Decoder;
+import dev.casa.text.model.DecoderState;
+import dev.casa.text.model.LogitsMode;
+import dev.casa.text.tokenizer.StreamingDecoder;
+import dev.casa.text.tokenizer.Tokenizer;
+import java.util.Arrays;
+
+/**
+ * The decode loop: picks a token from the last logits, streams its text, feeds it back through the
+ * KV cache, until a stop token, the token limit or a full cache.
+ */
+public final class Generator {
+    private final Decoder decoder;
+    private final Tokenizer tokenizer;
+
+    public Generator(Decoder decoder, Tokenizer tokenizer) {
+        this.decoder = decoder;
+        this.tokenizer = tokenizer;
+    }
+
+    /**
+     * @param lastLogits the logits row after the prompt (from the prefill with {@link LogitsMode#LAST})
+     * @param history    the ids so far (for the repetition penalty); generated ids are appended to a copy
+     */
+    public GenerationResult generate(DecoderState state, float[] lastLogits, int[] history,
+                                     GenerationOptions options, TokenListener listener) {
+        int vocab = decoder.config().text().vocabSize();
+        if (lastLogits.length < vocab) throw new IllegalArgumentException("need a logits row of " + vocab + " values");
+        Sampler sampler = new Sampler(options.sampling());
+        StreamingDecoder text = tokenizer.streamingDecoder(true);
+        StringBuilder out = new StringBuilder();
+        int[] seen = Arrays.copyOf(history, history.length + options.maxNewTokens());
+        int seenLength = history.length;
+        int[] generated = new int[options.maxNewTokens()];
+        int count = 0;
+        float[] logits = lastLogits;
+        int logitsOffset = lastLogits.length - vocab;
+        StopReason reason = StopReason.MAX_TOKENS;
+        int stopToken = -1;
+        long start = System.nanoTime();
+        while (count < options.maxNewTokens()) {
+            int next = sampler.next(logits, logitsOffset, vocab, seen, seenLength);
+            if (options.isStop(next)) {
+                // The stop token still enters the cache so a conversation can continue after it.
+                if (state.selfAttentionKvEntries() < state.capacity()) decoder.addTokens(state, new int[] {next}, LogitsMode.NONE);
+                reason = StopReason.STOP_TOKEN;
+                stopToken = next;
+                break;
+            }
+            generated[count++] = next;
+            seen[seenLength++] = next;
+            // A padding row of the embedding (an id the tokenizer does not define) has no text; HF's
+            // decode skips such ids too. Trained models do not produce them.
+            String piece = next < tokenizer.vocabSize() ? text.push(next) : "";
+            out.append(piece);
+            listener.onToken(next, piece);
+            if (state.selfAttentionKvEntries() >= state.capacity()) {
+                reason = StopReason.CACHE_FULL;
+                break;
+            }
+            boolean needLogits = count < options.maxNewTokens();
+            logits = decoder.addTokens(state, new int[] {next}, needLogits ? LogitsMode.LAST : LogitsMode.NONE);
+            logitsOffset = 0;
+        }
+        String tail = text.finish();
+        if (!tail.isEmpty()) {
+            out.append(tail);
+            listener.onToken(-1, tail);
+        }
+        return new GenerationResult(Arrays.copyOf(generated, count), out.toString(), reason, stopToken, System.nanoTime() - start);
+    }
+}
