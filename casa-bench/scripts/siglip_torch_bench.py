@@ -62,17 +62,23 @@ def main():
     img = torch.randn(1, 3, s, s)
     print(f"torch {torch.__version__} {name}: N={n}, {flops / 1e9:.1f} GFLOP per image, {threads} thread(s)")
     times = []
+    cpu_total = 0.0
     with torch.no_grad():
         for r in range(runs + 2):
+            c = time.process_time()
             t = time.perf_counter()
             forward(img)
             sec = time.perf_counter() - t
-            print(f"  {'warmup' if r < 2 else 'run'}: {sec:.3f} s  {flops / sec / 1e9:.1f} GFLOP/s")
+            cpu = time.process_time() - c
+            print(f"  {'warmup' if r < 2 else 'run'}: {sec:.3f} s  {flops / sec / 1e9:.1f} GFLOP/s  {cpu / sec:.2f} cores busy")
             if r >= 2:
                 times.append(sec)
+                cpu_total += cpu
+    busy = cpu_total / sum(times)
     times.sort()
     med = times[len(times) // 2]
-    print(f"RESULT torch {name} threads={threads}: median {med:.3f} s/image, {flops / med / 1e9:.1f} GFLOP/s; best {times[0]:.3f} s")
+    print(f"RESULT torch {name} threads={threads}: median {med:.3f} s/image, {flops / med / 1e9:.1f} GFLOP/s; best {times[0]:.3f} s; {busy:.2f} cores busy (CPU time / wall), "
+          f"{len(times) * flops / cpu_total / 1e9:.1f} GFLOP per CPU-second")
 
 
 if __name__ == "__main__":

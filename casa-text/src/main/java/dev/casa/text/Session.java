@@ -117,7 +117,25 @@ public final class Session {
         }
         lastImageNanos = System.nanoTime() - start;
         appendHistory(tokens);
-        return model.decoder().forward(state, tokens, inputs, LogitsMode.LAST);
+        if (progress == null || tokens.length <= PROGRESS_CHUNK) {
+            return model.decoder().forward(state, tokens, inputs, LogitsMode.LAST);
+        }
+        // Same logits as one call: the decoder continues from the state, images keep their points.
+        float[] logits = null;
+        for (int from = 0; from < tokens.length; from += PROGRESS_CHUNK) {
+            int to = Math.min(tokens.length, from + PROGRESS_CHUNK);
+            boolean last = to == tokens.length;
+            List<ImageInput> chunkImages = new ArrayList<>();
+            for (ImageInput img : inputs) {
+                if (img.insertAt() >= from && (img.insertAt() < to || last)) {
+                    chunkImages.add(new ImageInput(img.embeddings(), img.numTokens(), img.insertAt() - from));
+                }
+            }
+            logits = model.decoder().forward(state, Arrays.copyOfRange(tokens, from, to), chunkImages,
+                    last ? LogitsMode.LAST : LogitsMode.NONE);
+            progress.update(to, tokens.length);
+        }
+        return logits;
     }
 
     private void appendHistory(int[] ids) {
@@ -127,6 +145,22 @@ public final class Session {
     }
 
     private long lastImageNanos;
+
+    /** Receives prefill progress: {@code done} of {@code total} prompt tokens. */
+    @FunctionalInterface
+    public interface PrefillProgress {
+        void update(int done, int total);
+    }
+
+    /** Prompts longer than this are fed in chunks so progress can be reported. */
+    private static final int PROGRESS_CHUNK = 256;
+    private PrefillProgress progress;
+
+    /** Reports the progress of long prefills (more than {@value #PROGRESS_CHUNK} tokens) to {@code listener}. */
+    public Session onPrefillProgress(PrefillProgress listener) {
+        this.progress = listener;
+        return this;
+    }
 
     /** Timings and sizes of the last turn. */
     public TurnStats lastTurn() { return lastTurn; }

@@ -10,7 +10,7 @@ import java.util.Set;
  * The LLaVA multi-modal projector {@code e = linear_2(act(linear_1(v)))}: vision features of
  * width D to image embeddings of the text width d. Immutable and thread-safe.
  */
-public final class Projector {
+final class Projector {
     static final String PREFIX = "multi_modal_projector.";
 
     private final Tensor linear1, linear2;
@@ -50,10 +50,10 @@ public final class Projector {
     }
 
     /** Output width d (the text hidden size). */
-    public int outputSize() { return linear2.rows(); }
+    int outputSize() { return linear2.rows(); }
 
     /** Input width D (the vision hidden size). */
-    public int inputSize() { return linear1.cols(); }
+    int inputSize() { return linear1.cols(); }
 
     /** {@code out[rows, d] = linear_2(act(linear_1(in[rows, D])))}; {@code hidden} holds rows·d floats of scratch. */
     void forward(ThreadPool pool, float[] in, int inOffset, int rows, float[] hidden, float[] out, int outOffset) {

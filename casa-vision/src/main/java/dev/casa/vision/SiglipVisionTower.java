@@ -12,7 +12,7 @@ import dev.casa.core.kernels.VectorMath;
  * of all images in a batch are stacked so every Linear is one GEMM with M = images·N; attention
  * runs per image. Immutable and thread-safe: all state of a call lives in its {@link VisionScratch}.
  */
-public final class SiglipVisionTower {
+final class SiglipVisionTower {
     private final VisionModelConfig config;
     private final VisionConfig vc;
     private final SiglipWeights w;
@@ -25,10 +25,10 @@ public final class SiglipVisionTower {
         this.layersToRun = config.layersToRun();
     }
 
-    public VisionModelConfig config() { return config; }
+    VisionModelConfig config() { return config; }
 
     /** Encoder layers a forward runs (fewer than the model has when an earlier feature layer is chosen). */
-    public int layersToRun() { return layersToRun; }
+    int layersToRun() { return layersToRun; }
 
     /**
      * Features of {@code images} images stored as [B, C, S, S] from {@code pixelsOffset}, written as

@@ -3,6 +3,8 @@ package dev.casa.vision;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.casa.core.io.Npy;
+import dev.casa.core.io.NpyArray;
 import dev.casa.core.kernels.ThreadPool;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -43,24 +45,26 @@ class VisionFixtureTest {
                 }
             }
         }
-        // The reference ships 35 image cases across 9 models; an empty or shrunken list is a broken checkout.
-        assertTrue(tests.size() >= 30, "found only " + tests.size() + " vision fixture cases under " + FIXTURES.toAbsolutePath());
+        // The reference ships 40 image cases over 8 models; an empty or shrunken list is a broken checkout.
+        assertTrue(tests.size() >= 35, "found only " + tests.size() + " vision fixture cases under " + FIXTURES.toAbsolutePath());
         return tests;
     }
 
     private static void check(Path dir, Path caseDir) throws IOException {
-        VisionModelConfig config = VisionModelConfig.read(dir.resolve("config.json"));
-        VisionEncoder encoder = VisionEncoder.load(config, TestFiles.readSafetensors(dir.resolve("model.safetensors")), pool);
-        TestFiles.Npy pixels = TestFiles.readNpy(caseDir.resolve("pixels.npy"));
-        TestFiles.Npy features = TestFiles.readNpy(caseDir.resolve("vision_features.npy"));
-        TestFiles.Npy embeddings = TestFiles.readNpy(caseDir.resolve("image_embeddings.npy"));
-        int images = (int) pixels.shape()[0];
-        VisionConfig vc = config.vision();
-        assertArrayEquals(new long[] {images, vc.numChannels(), vc.imageSize(), vc.imageSize()}, pixels.shape(), "pixels shape");
-        assertArrayEquals(new long[] {images, vc.numPatches(), vc.hiddenSize()}, features.shape(), "features shape");
-        assertArrayEquals(new long[] {images, vc.numPatches(), encoder.embeddingSize()}, embeddings.shape(), "embeddings shape");
-        assertClose(features.data(), encoder.featuresBatch(pixels.data(), images), "vision_features");
-        assertClose(embeddings.data(), encoder.encodeBatch(pixels.data(), images), "image_embeddings");
+        NpyArray pixels = Npy.read(caseDir.resolve("pixels.npy"));
+        NpyArray features = Npy.read(caseDir.resolve("vision_features.npy"));
+        NpyArray embeddings = Npy.read(caseDir.resolve("image_embeddings.npy"));
+        // The whole loading path: config.json + model.safetensors through ModelWeights.
+        try (VisionEncoder encoder = VisionEncoder.open(dir, pool)) {
+            VisionConfig vc = encoder.config().vision();
+            int images = (int) pixels.shape()[0];
+            assertArrayEquals(new long[] {images, vc.numChannels(), vc.imageSize(), vc.imageSize()}, pixels.shape(), "pixels shape");
+            assertArrayEquals(new long[] {images, vc.numPatches(), vc.hiddenSize()}, features.shape(), "features shape");
+            assertArrayEquals(new long[] {images, vc.numPatches(), encoder.embeddingSize()}, embeddings.shape(), "embeddings shape");
+            float[] px = pixels.toFloats();
+            assertClose(features.toFloats(), encoder.featuresBatch(px, images), "vision_features");
+            assertClose(embeddings.toFloats(), encoder.encodeBatch(px, images), "image_embeddings");
+        }
     }
 
     static void assertClose(float[] ref, float[] got, String what) {

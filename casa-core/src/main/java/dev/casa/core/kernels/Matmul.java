@@ -2,10 +2,15 @@ package dev.casa.core.kernels;
 
 import dev.casa.core.tensor.Tensor;
 
+import java.util.Arrays;
+
 /**
  * {@code C[M,N] = A[M,K] · W[N,K]ᵀ (+ bias)}: activations A and C are float32 row-major arrays,
- * W is a Linear weight {@code [out=N, in=K]} in F32, BF16 or F16, widened in registers.
- * TODO(foundation): GEMM for M > 1 and bandwidth-bound GEMV for M = 1; this is the naive version.
+ * W is a Linear weight {@code [out=N, in=K]} in F32, BF16 or F16 (heap or memory-mapped), read
+ * straight from its segment and widened in registers.
+ *
+ * <p>M ≤ {@link Gemv#MAX_ROWS} (decode) goes to the memory-bound {@link Gemv}; larger M (prefill,
+ * vision) to the packed, cache-blocked {@link Gemm}. Both split the work over {@code pool}.
  */
 public final class Matmul {
     private Matmul() {}
@@ -18,17 +23,42 @@ public final class Matmul {
      */
     public static void matmul(ThreadPool pool, float[] a, int aOffset, int m, Tensor w, float[] bias,
                               float[] c, int cOffset) {
+        check(a, aOffset, m, w, bias, c, cOffset);
         int n = w.rows();
         int k = w.cols();
-        pool.parallelFor(n, (n0, n1) -> {
-            for (int j = n0; j < n1; j++) {
-                long wRow = (long) j * k;
-                for (int i = 0; i < m; i++) {
-                    float sum = 0f;
-                    for (int kk = 0; kk < k; kk++) sum += a[aOffset + i * k + kk] * w.getFloat(wRow + kk);
-                    c[cOffset + i * n + j] = bias == null ? sum : sum + bias[j];
-                }
+        if (m == 0 || n == 0) return;
+        if (k == 0) {
+            for (int i = 0; i < m; i++) {
+                int row = cOffset + i * n;
+                if (bias == null) Arrays.fill(c, row, row + n, 0f);
+                else System.arraycopy(bias, 0, c, row, n);
             }
-        });
+            return;
+        }
+        if (m <= Gemv.MAX_ROWS) Gemv.run(pool, a, aOffset, m, w, bias, c, cOffset);
+        else Gemm.run(pool, a, aOffset, m, w, bias, c, cOffset);
+    }
+
+    private static void check(float[] a, int aOffset, int m, Tensor w, float[] bias, float[] c, int cOffset) {
+        if (w.rank() != 2) {
+            throw new IllegalArgumentException("matmul weight '" + w.name() + "' must be 2-D [out, in], got shape "
+                    + Arrays.toString(w.shape()));
+        }
+        if (!Widen.supported(w.dtype())) throw Widen.unsupported(w);
+        int n = w.rows();
+        int k = w.cols();
+        if (m < 0) throw new IllegalArgumentException("matmul with '" + w.name() + "': negative row count " + m);
+        if (aOffset < 0 || (long) aOffset + (long) m * k > a.length) {
+            throw new IllegalArgumentException("matmul with '" + w.name() + "': A needs " + m + "×" + k
+                    + " floats from offset " + aOffset + " but has length " + a.length);
+        }
+        if (cOffset < 0 || (long) cOffset + (long) m * n > c.length) {
+            throw new IllegalArgumentException("matmul with '" + w.name() + "': C needs " + m + "×" + n
+                    + " floats from offset " + cOffset + " but has length " + c.length);
+        }
+        if (bias != null && bias.length != n) {
+            throw new IllegalArgumentException("matmul with '" + w.name() + "': bias has length " + bias.length
+                    + ", expected " + n);
+        }
     }
 }

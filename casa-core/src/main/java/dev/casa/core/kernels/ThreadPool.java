@@ -2,12 +2,16 @@ package dev.casa.core.kernels;
 
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * One persistent pool of worker threads that splits a range into contiguous chunks, one per
- * thread; the calling thread runs the first chunk itself. Safe to use from several threads at
- * once. A call made from inside a worker runs inline (no nested parallelism, no deadlock).
+ * One persistent pool of worker threads for data-parallel kernels. A call splits its work into
+ * chunks that the calling thread and the workers claim one at a time, so the caller always makes
+ * progress itself (it finishes the call alone if every worker is busy with another caller's work).
+ * Safe to use from several threads at once. A call made from inside a chunk (on a worker or on the
+ * calling thread) runs inline: no nested parallelism, no deadlock. The first exception thrown by a
+ * chunk is rethrown to the caller once all chunks have finished.
  */
 public final class ThreadPool implements AutoCloseable {
 
@@ -23,12 +27,17 @@ public final class ThreadPool implements AutoCloseable {
         void run(int chunk, int chunks);
     }
 
-    private static final ThreadPool SHARED = new ThreadPool(defaultThreads());
-    private static final ThreadLocal<Boolean> IN_WORKER = ThreadLocal.withInitial(() -> false);
+    /** Created on first use, so a bad {@code casa.threads} fails there, not in every pool's class init. */
+    private static final class Shared {
+        static final ThreadPool POOL = new ThreadPool(defaultThreads());
+    }
+
+    private static final ThreadLocal<Boolean> IN_CHUNK = ThreadLocal.withInitial(() -> false);
+    private static final Job POISON = new Job(null, 0);
 
     private final int threads;
     private final Thread[] workers;
-    private final LinkedBlockingQueue<Runnable> queue = new LinkedBlockingQueue<>();
+    private final LinkedBlockingQueue<Job> queue = new LinkedBlockingQueue<>();
     private volatile boolean closed;
 
     public ThreadPool(int threads) {
@@ -43,21 +52,23 @@ public final class ThreadPool implements AutoCloseable {
         }
     }
 
-    /** The process-wide pool: {@code -Dcasa.threads=N}, else the number of available processors. */
-    public static ThreadPool shared() { return SHARED; }
+    /** The process-wide pool: {@code -Dcasa.threads=N}, else the number of available processors. Never closed. */
+    public static ThreadPool shared() { return Shared.POOL; }
 
     static int defaultThreads() {
-        String prop = System.getProperty("casa.threads");
-        if (prop != null && !prop.isBlank()) {
-            try {
-                int n = Integer.parseInt(prop.trim());
-                if (n >= 1) return n;
-            } catch (NumberFormatException ignored) {
-                // fall through to the processor count
-            }
-            throw new IllegalArgumentException("casa.threads must be a positive integer, got '" + prop + "'");
+        return parseThreads(System.getProperty("casa.threads"), Runtime.getRuntime().availableProcessors());
+    }
+
+    /** {@code casa.threads}: a positive integer, or null/blank for {@code fallback}. */
+    static int parseThreads(String prop, int fallback) {
+        if (prop == null || prop.isBlank()) return fallback;
+        try {
+            int n = Integer.parseInt(prop.trim());
+            if (n >= 1) return n;
+        } catch (NumberFormatException ignored) {
+            // reported below
         }
-        return Runtime.getRuntime().availableProcessors();
+        throw new IllegalArgumentException("casa.threads must be a positive integer, got '" + prop + "'");
     }
 
     public int threads() { return threads; }
@@ -73,64 +84,101 @@ public final class ThreadPool implements AutoCloseable {
         });
     }
 
-    /** Runs {@code task(c, chunks)} for every c in {@code [0, chunks)}, in parallel. */
+    /** Runs {@code task(c, chunks)} exactly once for every c in {@code [0, chunks)}, in parallel. */
     public void runChunks(int chunks, ChunkTask task) {
         if (chunks <= 0) return;
-        if (chunks == 1 || threads == 1 || IN_WORKER.get()) {
-            for (int c = 0; c < chunks; c++) task.run(c, chunks);
+        if (chunks == 1 || threads == 1 || IN_CHUNK.get()) {
+            runInline(chunks, task);
             return;
         }
         if (closed) throw new IllegalStateException("thread pool is closed");
-        CountDownLatch done = new CountDownLatch(chunks - 1);
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        for (int c = 1; c < chunks; c++) {
-            int chunk = c;
-            queue.add(() -> {
-                try {
-                    task.run(chunk, chunks);
-                } catch (Throwable t) {
-                    failure.compareAndSet(null, t);
-                } finally {
-                    done.countDown();
-                }
-            });
-        }
+        Job job = new Job(task, chunks);
+        for (int i = 0; i < Math.min(chunks - 1, workers.length); i++) queue.add(job);
+        job.work();
+        job.awaitDone();
+        job.rethrow();
+    }
+
+    private static void runInline(int chunks, ChunkTask task) {
+        boolean outer = !IN_CHUNK.get();
+        if (outer) IN_CHUNK.set(true);
         try {
-            task.run(0, chunks);
-        } catch (Throwable t) {
-            failure.compareAndSet(null, t);
+            for (int c = 0; c < chunks; c++) task.run(c, chunks);
+        } finally {
+            if (outer) IN_CHUNK.set(false);
         }
-        boolean interrupted = false;
-        while (true) {
-            try {
-                done.await();
-                break;
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) Thread.currentThread().interrupt();
-        Throwable t = failure.get();
-        if (t instanceof RuntimeException re) throw re;
-        if (t instanceof Error err) throw err;
-        if (t != null) throw new IllegalStateException(t);
     }
 
     private void workLoop() {
-        IN_WORKER.set(true);
-        while (!closed) {
+        while (true) {
+            Job job;
             try {
-                queue.take().run();
+                job = queue.take();
             } catch (InterruptedException e) {
-                if (closed) return;
+                continue;   // only close() ends a worker, through POISON
             }
+            if (job == POISON) return;
+            job.work();
         }
     }
 
+    /** Stops the workers once the work queued so far is done. The shared pool ignores this. */
     @Override
     public void close() {
-        if (this == SHARED) return;
+        if (this == Shared.POOL || closed) return;
         closed = true;
-        for (Thread t : workers) t.interrupt();
+        for (int i = 0; i < workers.length; i++) queue.add(POISON);
+    }
+
+    /** One call: chunks are claimed through {@code next}; {@code done} counts finished chunks. */
+    private static final class Job {
+        private final ChunkTask task;
+        private final int chunks;
+        private final AtomicInteger next = new AtomicInteger();
+        private final CountDownLatch done;
+        private final AtomicReference<Throwable> failure = new AtomicReference<>();
+
+        Job(ChunkTask task, int chunks) {
+            this.task = task;
+            this.chunks = chunks;
+            this.done = new CountDownLatch(chunks);
+        }
+
+        void work() {
+            IN_CHUNK.set(true);
+            try {
+                for (int c = next.getAndIncrement(); c < chunks; c = next.getAndIncrement()) {
+                    try {
+                        task.run(c, chunks);
+                    } catch (Throwable t) {
+                        failure.compareAndSet(null, t);
+                    } finally {
+                        done.countDown();
+                    }
+                }
+            } finally {
+                IN_CHUNK.set(false);
+            }
+        }
+
+        void awaitDone() {
+            boolean interrupted = false;
+            while (true) {
+                try {
+                    done.await();
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            if (interrupted) Thread.currentThread().interrupt();
+        }
+
+        void rethrow() {
+            Throwable t = failure.get();
+            if (t instanceof RuntimeException re) throw re;
+            if (t instanceof Error err) throw err;
+            if (t != null) throw new IllegalStateException(t);
+        }
     }
 }

@@ -58,6 +58,8 @@ public final class CaptionCommand implements Callable<Integer> {
         List<String> captions = new ArrayList<>();
         try (CasaModel model = modelOptions.load()) {
             Session session = model.newSession();
+            ProgressBar bar = new ProgressBar(ConsoleOutput.ERR, "prefill");
+            session.onPrefillProgress(bar::update);
             for (int i = 0; i < files.size(); i++) {
                 String stamp = timestamp(i / fps, '.');
                 ConsoleOutput.OUT.print("[" + stamp + "] ");
@@ -67,7 +69,7 @@ public final class CaptionCommand implements Callable<Integer> {
                     r = session.ask(prompt, generation.toOptions(model), ConsoleOutput.streaming());
                 } catch (CacheOverflowException e) {
                     // The text of a long stream filled the cache: continue in a fresh session.
-                    session = model.newSession();
+                    session = model.newSession().onPrefillProgress(bar::update);
                     session.addImage(ImageDecoder.decode(files.get(i)));
                     r = session.ask(prompt, generation.toOptions(model), ConsoleOutput.streaming());
                 }

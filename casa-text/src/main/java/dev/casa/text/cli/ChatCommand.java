@@ -30,6 +30,8 @@ public final class ChatCommand implements Callable<Integer> {
         try (CasaModel model = modelOptions.load()) {
             double load = (System.nanoTime() - t0) / 1e9;
             Session session = model.newSession();
+            ProgressBar bar = new ProgressBar(ConsoleOutput.ERR, "prefill");
+            session.onPrefillProgress(bar::update);
             BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
             ConsoleOutput.ERR.println("casa chat: /image PATH adds an image, /quit ends.");
             String line;

@@ -7,8 +7,9 @@ import java.nio.charset.StandardCharsets;
 
 /** Streams generated text to stdout as it arrives, and formats {@code --stats}. */
 final class ConsoleOutput {
-    static final PrintStream OUT = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true, StandardCharsets.UTF_8);
-    static final PrintStream ERR = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.err), true, StandardCharsets.UTF_8);
+    /** UTF-8 whatever the platform encoding; replaced by tests to capture output. */
+    static PrintStream OUT = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true, StandardCharsets.UTF_8);
+    static PrintStream ERR = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.err), true, StandardCharsets.UTF_8);
 
     private ConsoleOutput() {}
 

@@ -31,7 +31,8 @@ public final class DescribeCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         try (CasaModel model = modelOptions.load()) {
             double load = (System.nanoTime() - t0) / 1e9;
-            Session session = model.newSession().addImage(img);
+            ProgressBar bar = new ProgressBar(ConsoleOutput.ERR, "prefill");
+            Session session = model.newSession().addImage(img).onPrefillProgress(bar::update);
             GenerationResult r = session.ask(prompt, generation.toOptions(model), ConsoleOutput.streaming());
             ConsoleOutput.OUT.println();
             if (generation.stats) {

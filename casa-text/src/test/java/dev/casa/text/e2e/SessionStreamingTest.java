@@ -90,4 +90,25 @@ class SessionStreamingTest {
             assertTrue(session.state().windowStart() > firstWindowStart);
         }
     }
+
+    @Test
+    void longPrefillsReportProgressAndGiveTheSameAnswer() throws IOException {
+        List<RgbImage> frames = frames();
+        try (CasaModel model = CasaModel.load(ROOT.resolve("casa-f32-all"))) {
+            String longText = "the circle is red and the square is blue ".repeat(40);
+            Session plain = model.newSession(4096);
+            plain.addImage(frames.get(1));
+            var expected = plain.ask(longText, GenerationOptions.greedy(6), TokenListener.NONE);
+            assertTrue(plain.lastTurn().promptTokens() > 256, "prompt long enough to be chunked");
+
+            List<int[]> updates = new java.util.ArrayList<>();
+            Session chunked = model.newSession(4096).onPrefillProgress((done, total) -> updates.add(new int[] {done, total}));
+            chunked.addImage(frames.get(1));
+            var actual = chunked.ask(longText, GenerationOptions.greedy(6), TokenListener.NONE);
+            assertArrayEquals(expected.tokens(), actual.tokens());
+            assertTrue(updates.size() >= 2, "several progress updates");
+            int[] last = updates.get(updates.size() - 1);
+            assertEquals(last[1], last[0], "progress ends at the total");
+        }
+    }
 }

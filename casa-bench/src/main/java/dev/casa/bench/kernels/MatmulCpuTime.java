@@ -1,0 +1,69 @@
+package dev.casa.bench.kernels;
+
+import dev.casa.core.kernels.Matmul;
+import dev.casa.core.kernels.ThreadPool;
+import dev.casa.core.tensor.DType;
+import dev.casa.core.tensor.Tensor;
+
+import java.lang.foreign.Arena;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.util.Arrays;
+
+/**
+ * Single-thread matmul rates measured in wall time and in the thread's own CPU time. On a shared
+ * machine the CPU-time rate (GFLOP/s per busy core-second) is what the kernel does when it runs;
+ * it is compared with {@code openblas_sgemm.py} under {@code OMP_NUM_THREADS=1}, which reports the
+ * same. Usage: {@code java --add-modules jdk.incubator.vector -cp casa-bench.jar
+ * dev.casa.bench.kernels.MatmulCpuTime [reps]}.
+ */
+public final class MatmulCpuTime {
+    private MatmulCpuTime() {}
+
+    public static void main(String[] args) {
+        int reps = args.length > 0 ? Integer.parseInt(args[0]) : 20;
+        ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+        int[][] gemm = {{256, 2560, 7040}, {729, 1152, 4304}, {1024, 1024, 1024}};
+        int[][] gemv = {{2560, 7040}, {7040, 2560}};
+        try (ThreadPool pool = new ThreadPool(1); Arena arena = Arena.ofShared()) {
+            for (String dt : new String[] {"F32", "BF16"}) {
+                for (int[] s : gemm) {
+                    int m = s[0], k = s[1], n = s[2];
+                    Tensor w = MatmulBench.offHeapWeight(arena, DType.valueOf(dt), n, k);
+                    double[] t = time(pool, mx, MatmulBench.randomFloats(m * k, 1), m, w, reps);
+                    double gf = 2.0 * m * n * k / 1e9;
+                    System.out.printf("gemm M=%d K=%d N=%d %4s 1 thread: wall best %6.1f median %6.1f GFLOP/s;"
+                            + " thread CPU time best %6.1f median %6.1f GFLOP/s%n", m, k, n, dt,
+                            gf / t[0], gf / t[1], gf / t[2], gf / t[3]);
+                }
+                for (int[] s : gemv) {
+                    int n = s[0], k = s[1];
+                    Tensor w = MatmulBench.offHeapWeight(arena, DType.valueOf(dt), n, k);
+                    double[] t = time(pool, mx, MatmulBench.randomFloats(k, 2), 1, w, reps * 5);
+                    double gb = (double) n * k * w.dtype().byteSize() / 1e9;
+                    System.out.printf("gemv W=%dx%d %4s 1 thread: wall best %6.1f median %6.1f GB/s;"
+                            + " thread CPU time best %6.1f median %6.1f GB/s%n", n, k, dt,
+                            gb / t[0], gb / t[1], gb / t[2], gb / t[3]);
+                }
+            }
+        }
+    }
+
+    /** {wall best, wall median, cpu best, cpu median} in seconds, after reps/2 warm-up calls. */
+    private static double[] time(ThreadPool pool, ThreadMXBean mx, float[] a, int m, Tensor w, int reps) {
+        float[] c = new float[m * w.rows()];
+        for (int i = 0; i < Math.max(3, reps / 2); i++) Matmul.matmul(pool, a, 0, m, w, null, c, 0);
+        double[] wall = new double[reps];
+        double[] cpu = new double[reps];
+        for (int i = 0; i < reps; i++) {
+            long t0 = System.nanoTime();
+            long c0 = mx.getCurrentThreadCpuTime();
+            Matmul.matmul(pool, a, 0, m, w, null, c, 0);
+            cpu[i] = (mx.getCurrentThreadCpuTime() - c0) * 1e-9;
+            wall[i] = (System.nanoTime() - t0) * 1e-9;
+        }
+        Arrays.sort(wall);
+        Arrays.sort(cpu);
+        return new double[] {wall[0], wall[reps / 2], cpu[0], cpu[reps / 2]};
+    }
+}

@@ -1,0 +1,186 @@
+package dev.casa.core.kernels;
+
+import dev.casa.core.tensor.DType;
+import dev.casa.core.tensor.Tensor;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * Matmul against a plain scalar oracle written here: weights decoded from their raw bytes by this
+ * test, products summed in double. The bound is the standard float summation error
+ * {@code |err| ≤ c·K·eps·Σ|a·w|} (eps = 2^-24) with c = 2, plus the rounding of the bias add.
+ */
+class MatmulTest {
+    private static final ThreadPool ONE = new ThreadPool(1);
+    private static final ThreadPool TWO = new ThreadPool(2);
+    private static final ValueLayout.OfFloat F32_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfShort I16_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final double EPS = 0x1p-24;
+
+    /** {M, N, K}: GEMV (M ≤ 4) and GEMM sizes around the vector widths, the 6×16 / 8×32 tiles and the KC (384) / NC (352) blocks. */
+    private static final int[][] SHAPES = {
+            {1, 1, 1}, {1, 7, 3}, {1, 33, 17}, {1, 257, 100}, {1, 100, 1000}, {1, 3, 257},
+            {2, 17, 33}, {3, 33, 7}, {4, 100, 257}, {3, 7, 1000},
+            {5, 3, 17}, {7, 17, 33}, {17, 33, 100}, {33, 100, 257}, {100, 257, 33},
+            {257, 33, 100}, {17, 1000, 7}, {33, 257, 1000}, {7, 2100, 17}, {100, 17, 1000},
+    };
+
+    @AfterAll
+    static void closePools() {
+        ONE.close();
+        TWO.close();
+    }
+
+    @Test
+    void matchesScalarOracleForEveryDtypeShapeAndThreadCount() {
+        Random rnd = new Random(42);
+        int cases = 0;
+        for (int[] s : SHAPES) {
+            for (DType dtype : new DType[] {DType.F32, DType.BF16, DType.F16}) {
+                Tensor w = weight(dtype, s[1], s[2], rnd);
+                for (boolean withBias : new boolean[] {false, true}) {
+                    for (ThreadPool pool : new ThreadPool[] {ONE, TWO}) {
+                        // Offsets vary with the bias flag so both zero and non-zero offsets are covered.
+                        int aOffset = withBias ? 3 : 0;
+                        int cOffset = withBias ? 5 : 0;
+                        check(pool, s[0], w, withBias ? randoms(s[1], rnd) : null, aOffset, cOffset, rnd);
+                        cases++;
+                    }
+                }
+            }
+        }
+        assertEquals(SHAPES.length * 12, cases);
+    }
+
+    @Test
+    void readsMemoryMappedWeights(@TempDir Path dir) throws IOException {
+        Random rnd = new Random(7);
+        for (DType dtype : new DType[] {DType.BF16, DType.F32, DType.F16}) {
+            int n = 70, k = 300;
+            Tensor heap = weight(dtype, n, k, rnd);
+            Path file = dir.resolve("w-" + dtype + ".bin");
+            Files.write(file, heap.data().toArray(ValueLayout.JAVA_BYTE));
+            try (Arena arena = Arena.ofShared();
+                 FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+                MemorySegment mapped = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), arena);
+                Tensor w = new Tensor("mapped", dtype, new long[] {n, k}, mapped);
+                for (int m : new int[] {1, 3, 40}) check(TWO, m, w, randoms(n, rnd), 1, 2, rnd);
+            }
+        }
+    }
+
+    @Test
+    void f16ExtremesAsWeights() {
+        // Largest finite, smallest normal, subnormals and signed zeros: exact products, no overflow in float32.
+        short[] specials = {0x7BFF, (short) 0xFBFF, 0x0400, 0x0001, 0x03FF, (short) 0x8001, 0x0000, (short) 0x8000, 0x3C00};
+        int n = 37, k = 45;
+        MemorySegment seg = MemorySegment.ofArray(new byte[n * k * 2]);
+        Random rnd = new Random(3);
+        for (int i = 0; i < n * k; i++) seg.set(I16_LE, 2L * i, specials[rnd.nextInt(specials.length)]);
+        Tensor w = new Tensor("f16-extremes", DType.F16, new long[] {n, k}, seg);
+        for (int m : new int[] {1, 2, 9}) check(TWO, m, w, null, 0, 0, rnd);
+    }
+
+    @Test
+    void zeroInnerDimensionGivesBias() {
+        Tensor w = Tensor.ofFloats("empty", new float[0], 3, 0);
+        float[] c = new float[6];
+        Matmul.matmul(TWO, new float[0], 0, 2, w, new float[] {1, 2, 3}, c, 0);
+        assertTrue(Arrays.equals(new float[] {1, 2, 3, 1, 2, 3}, c));
+    }
+
+    @Test
+    void rejectsBadArguments() {
+        Tensor w = Tensor.ofFloats("w", new float[12], 3, 4);
+        float[] a = new float[8];
+        float[] c = new float[6];
+        assertThrows(IllegalArgumentException.class, () -> Matmul.matmul(ONE, a, 1, 2, w, null, c, 0));
+        assertThrows(IllegalArgumentException.class, () -> Matmul.matmul(ONE, a, 0, 2, w, null, c, 1));
+        assertThrows(IllegalArgumentException.class, () -> Matmul.matmul(ONE, a, 0, 2, w, new float[4], c, 0));
+        Tensor vector = Tensor.ofFloats("v", new float[12], 12);
+        assertThrows(IllegalArgumentException.class, () -> Matmul.matmul(ONE, a, 0, 1, vector, null, c, 0));
+        Tensor ints = new Tensor("ints", DType.I32, new long[] {3, 4}, MemorySegment.ofArray(new byte[48]));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Matmul.matmul(ONE, a, 0, 2, ints, null, c, 0));
+        assertTrue(e.getMessage().contains("ints") && e.getMessage().contains("I32"), e.getMessage());
+    }
+
+    // ---- oracle -------------------------------------------------------------------------------
+
+    private static void check(ThreadPool pool, int m, Tensor w, float[] bias, int aOffset, int cOffset, Random rnd) {
+        int n = w.rows(), k = w.cols();
+        float[] a = new float[aOffset + m * k + 2];
+        for (int i = 0; i < a.length; i++) a[i] = rnd.nextFloat() * 2 - 1;
+        float[] c = new float[cOffset + m * n + 3];
+        Arrays.fill(c, Float.NaN);
+        Matmul.matmul(pool, a, aOffset, m, w, bias, c, cOffset);
+        String where = w.dtype() + " M=" + m + " N=" + n + " K=" + k + " bias=" + (bias != null)
+                + " threads=" + pool.threads();
+        for (int i = 0; i < cOffset; i++) assertTrue(Float.isNaN(c[i]), "wrote before C: " + where);
+        for (int i = cOffset + m * n; i < c.length; i++) assertTrue(Float.isNaN(c[i]), "wrote after C: " + where);
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                double sum = 0, magnitude = 0;
+                for (int kk = 0; kk < k; kk++) {
+                    double p = (double) a[aOffset + i * k + kk] * weightAt(w, (long) j * k + kk);
+                    sum += p;
+                    magnitude += Math.abs(p);
+                }
+                if (bias != null) {
+                    sum += bias[j];
+                    magnitude += Math.abs(bias[j]);
+                }
+                double bound = 2 * (k + 2) * EPS * magnitude + Float.MIN_NORMAL;
+                float got = c[cOffset + i * n + j];
+                if (!(Math.abs(got - sum) <= bound)) {
+                    fail(where + ": C[" + i + "][" + j + "] = " + got + ", expected " + sum + " ± " + bound);
+                }
+            }
+        }
+    }
+
+    /** Independent decoding of one weight from its little-endian bytes. */
+    private static float weightAt(Tensor w, long index) {
+        MemorySegment d = w.data();
+        return switch (w.dtype()) {
+            case F32 -> d.get(F32_LE, 4 * index);
+            case BF16 -> Float.intBitsToFloat((d.get(I16_LE, 2 * index) & 0xFFFF) << 16);
+            case F16 -> Float.float16ToFloat(d.get(I16_LE, 2 * index));
+            default -> throw new AssertionError(w.dtype());
+        };
+    }
+
+    private static Tensor weight(DType dtype, int n, int k, Random rnd) {
+        float[] v = randoms(n * k, rnd);
+        return switch (dtype) {
+            case F32 -> Tensor.ofFloats("w", v, n, k);
+            case BF16 -> Tensor.ofBf16("w", v, n, k);
+            case F16 -> Tensor.ofF16("w", v, n, k);
+            default -> throw new AssertionError(dtype);
+        };
+    }
+
+    private static float[] randoms(int n, Random rnd) {
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) v[i] = rnd.nextFloat() * 2 - 1;
+        return v;
+    }
+}
