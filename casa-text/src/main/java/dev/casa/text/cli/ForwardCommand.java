@@ -40,10 +40,6 @@ public final class ForwardCommand implements Callable<Integer> {
     /** A parsed request.json. */
     public record Request(int[] tokens, String text, List<Path> images, int[] insertAt) {}
 
-    /** Parses a request.json (forward-cli.md); bad input is an IllegalArgumentException naming the problem. */
-    public static Request parseRequest(Path file) throws IOException {
-        return parse(file);
-    }
 
     @Override
     public Integer call() throws IOException {
@@ -82,8 +78,11 @@ public final class ForwardCommand implements Callable<Integer> {
         }
     }
 
-    /** Reads and checks request.json; image paths are resolved against its directory. */
-    static Request parse(Path file) throws IOException {
+    /**
+     * Reads and checks a request.json (forward-cli.md); image paths are resolved against its directory.
+     * Bad input is an IllegalArgumentException naming the problem.
+     */
+    public static Request parse(Path file) throws IOException {
         JsonNode root;
         try {
             root = new ObjectMapper().readTree(Files.readString(file));

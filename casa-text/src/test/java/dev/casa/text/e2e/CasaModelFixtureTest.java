@@ -99,7 +99,7 @@ class CasaModelFixtureTest {
     }
 
     static ForwardCommand.Request parseRequest(Path file) throws IOException {
-        return ForwardCommandAccess.parse(file);
+        return ForwardCommand.parse(file);
     }
 
     static void assertClose(float[] expected, float[] actual, String what) {
