@@ -1,0 +1,61 @@
+package dev.casa.cli;
+
+import dev.casa.CasaModel;
+import dev.casa.Session;
+import dev.casa.text.generate.GenerationResult;
+import dev.casa.vision.image.ImageDecodeException;
+import dev.casa.vision.image.ImageDecoder;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+/** {@code casa chat}: an interactive conversation; {@code /image PATH} attaches an image to the next turn. */
+@Command(name = "chat", mixinStandardHelpOptions = true,
+        description = "Interactive chat. Type a message; /image PATH adds an image to the next message; /quit ends.")
+public final class ChatCommand implements Callable<Integer> {
+    @Mixin
+    ModelOptions modelOptions;
+
+    @Mixin
+    GenerationFlags generation;
+
+    @Override
+    public Integer call() throws IOException {
+        long t0 = System.nanoTime();
+        try (CasaModel model = modelOptions.load()) {
+            double load = (System.nanoTime() - t0) / 1e9;
+            Session session = model.newSession();
+            ProgressBar bar = new ProgressBar(ConsoleOutput.ERR, "prefill");
+            session.onPrefillProgress(bar::update);
+            BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+            ConsoleOutput.ERR.println("casa chat: /image PATH adds an image, /quit ends.");
+            String line;
+            while (true) {
+                ConsoleOutput.OUT.print("> ");
+                ConsoleOutput.OUT.flush();
+                if ((line = in.readLine()) == null || line.strip().equals("/quit")) break;
+                if (line.startsWith("/image ")) {
+                    try {
+                        session.addImage(ImageDecoder.decode(Path.of(line.substring(7).strip())));
+                        ConsoleOutput.ERR.println("(image added to the next message)");
+                    } catch (ImageDecodeException | IllegalStateException e) {
+                        ConsoleOutput.ERR.println("casa chat: " + CasaCli.oneLine(e));
+                    }
+                    continue;
+                }
+                if (line.isBlank()) continue;
+                GenerationResult r = session.ask(line, generation.toOptions(model), ConsoleOutput.streaming());
+                ConsoleOutput.OUT.println();
+                if (generation.stats) {
+                    ConsoleOutput.stats("chat", load, session.lastTurn().promptTokens(), session.lastTurn().prefillNanos() / 1e9, r);
+                }
+            }
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,54 @@
+package dev.casa.cli;
+
+import dev.casa.core.kernels.ThreadPool;
+import dev.casa.CasaModel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+
+/** {@code --model}, {@code --threads}, {@code --debug}: shared by the commands that load a model. */
+final class ModelOptions {
+    @Option(names = "--model", paramLabel = "DIR",
+            description = "model directory (default: the bundled demo model, models/demo/model)")
+    Path model;
+
+    @Option(names = "--threads", paramLabel = "N", description = "worker threads (default: all cores)")
+    Integer threads;
+
+    @Option(names = "--debug", description = "print stack traces on errors")
+    boolean debug;
+
+    ThreadPool pool() {
+        if (threads == null) return ThreadPool.shared();
+        if (threads < 1) throw new IllegalArgumentException("--threads must be >= 1, got " + threads);
+        return new ThreadPool(threads);
+    }
+
+    Path modelDir() {
+        if (model != null) return model;
+        return BundledModel.locate();
+    }
+
+    CasaModel load() {
+        Path dir = modelDir();
+        if (!Files.isDirectory(dir)) throw new IllegalArgumentException("model directory not found: " + dir);
+        return CasaModel.load(dir, pool());
+    }
+
+    /** Finds the demo model shipped in the repository: next to the working directory or the jar. */
+    static final class BundledModel {
+        static final String RELATIVE = "models/demo/model";
+
+        static Path locate() {
+            Path cwd = Path.of(RELATIVE);
+            if (Files.isDirectory(cwd)) return cwd;
+            Path code = Launcher.codeLocation();
+            for (Path p = code; p != null; p = p.getParent()) {
+                Path candidate = p.resolve(RELATIVE);
+                if (Files.isDirectory(candidate)) return candidate;
+            }
+            throw new IllegalArgumentException("no --model given and the bundled model (" + RELATIVE
+                    + ") was not found near " + Path.of("").toAbsolutePath() + " or " + code);
+        }
+    }
+}

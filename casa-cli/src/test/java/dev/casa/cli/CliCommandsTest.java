@@ -1,0 +1,145 @@
+package dev.casa.cli;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The user-facing commands on a fixture model: exit status, streamed output, one-line errors. */
+class CliCommandsTest {
+    @TempDir
+    Path tmp;
+
+    private static Path root() {
+        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
+            if (Files.isDirectory(p.resolve("models/fixtures"))) return p.resolve("models/fixtures");
+        }
+        throw new IllegalStateException("models/fixtures not found");
+    }
+
+    private static final Path MODEL = root().resolve("casa-f32-all");
+    private static final Path IMAGE = root().resolve("images/shapes_p_33x33.png");
+
+    record Result(int status, String out, String err) {}
+
+    private static Result run(String stdin, String... args) {
+        PrintStream oldOut = ConsoleOutput.OUT, oldErr = ConsoleOutput.ERR, sysErr = System.err;
+        InputStream oldIn = System.in;
+        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
+        PrintStream errStream = new PrintStream(err, true, StandardCharsets.UTF_8);
+        ConsoleOutput.OUT = new PrintStream(out, true, StandardCharsets.UTF_8);
+        ConsoleOutput.ERR = errStream;
+        System.setErr(errStream);
+        System.setIn(new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)));
+        try {
+            int status = CasaCli.run(args);
+            return new Result(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        } finally {
+            ConsoleOutput.OUT = oldOut;
+            ConsoleOutput.ERR = oldErr;
+            System.setErr(sysErr);
+            System.setIn(oldIn);
+        }
+    }
+
+    @Test
+    void describeStreamsAnAnswerAndStats() {
+        Result r = run("", "describe", "--model", MODEL.toString(), "--image", IMAGE.toString(),
+                "--max-new-tokens", "5", "--stats");
+        assertEquals(0, r.status(), r.err());
+        assertTrue(r.out().endsWith("\n"));
+        assertTrue(r.err().contains("prefill") && r.err().contains("decode"), r.err());
+    }
+
+    @Test
+    void samplingIsReproducibleWithASeed() {
+        String[] args = {"describe", "--model", MODEL.toString(), "--image", IMAGE.toString(), "--max-new-tokens", "8",
+            "--temperature", "1.0", "--top-k", "20", "--top-p", "0.9", "--seed", "5"};
+        assertEquals(run("", args).out(), run("", args).out());
+    }
+
+    @Test
+    void infoDescribesTheModel() {
+        Result r = run("", "info", "--model", MODEL.toString());
+        assertEquals(0, r.status(), r.err());
+        assertTrue(r.out().contains("fusion:     CASA"), r.out());
+        assertTrue(r.out().contains("vision tower"), r.out());
+        assertTrue(r.out().contains("total"), r.out());
+    }
+
+    @Test
+    void chatTakesImagesAndTurns() {
+        Result r = run("/image " + IMAGE + "\nwhat is it?\nand now?\n/quit\n", "chat", "--model", MODEL.toString(), "--max-new-tokens", "3");
+        assertEquals(0, r.status(), r.err());
+        assertTrue(r.err().contains("image added"), r.err());
+        assertEquals(5, r.out().split("> ", -1).length, "a prompt before each of the four input lines: " + r.out());
+    }
+
+    @Test
+    void captionWritesOneTimestampedCaptionPerFrameAndSrt() throws IOException {
+        Path frames = Files.createDirectory(tmp.resolve("frames"));
+        for (int i = 0; i < 3; i++) Files.copy(IMAGE, frames.resolve("f" + i + ".png"), StandardCopyOption.REPLACE_EXISTING);
+        Files.writeString(frames.resolve("notes.txt"), "not a frame");
+        Path srt = tmp.resolve("out.srt");
+        Result r = run("", "caption", "--model", MODEL.toString(), "--frames", frames.toString(), "--fps", "2",
+                "--max-new-tokens", "3", "--srt", srt.toString());
+        assertEquals(0, r.status(), r.err());
+        assertTrue(r.out().startsWith("[00:00:00.000] "), r.out());
+        assertTrue(r.out().contains("[00:00:01.000] "), r.out());
+        String subtitles = Files.readString(srt);
+        assertTrue(subtitles.startsWith("1\n00:00:00,000 --> 00:00:00,500\n"), subtitles);
+        assertTrue(subtitles.contains("3\n00:00:01,000 --> 00:00:01,500\n"), subtitles);
+    }
+
+    @Test
+    void errorsAreOneLineWithExitStatusTwo() {
+        Result r = run("", "describe", "--model", MODEL.toString(), "--image", tmp.resolve("missing.png").toString());
+        assertEquals(2, r.status());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+        assertTrue(r.err().contains("missing.png"), r.err());
+        assertFalse(r.err().contains("\tat "), "no stack trace without --debug");
+
+        r = run("", "describe", "--model", tmp.resolve("nomodel").toString(), "--image", IMAGE.toString());
+        assertEquals(2, r.status());
+        assertTrue(r.err().contains("nomodel"), r.err());
+
+        r = run("", "describe", "--model", MODEL.toString(), "--image", IMAGE.toString(), "--top-p", "7");
+        assertEquals(2, r.status());
+        assertTrue(r.err().contains("top-p"), r.err());
+
+        r = run("", "describe", "--image", IMAGE.toString(), "--bogus");
+        assertEquals(2, r.status());
+        assertTrue(r.err().contains("--bogus"), r.err());
+
+        r = run("", "caption", "--model", MODEL.toString());
+        assertEquals(2, r.status());
+        assertTrue(r.err().contains("--frames"), r.err());
+    }
+
+    @Test
+    void debugAddsTheStackTrace() {
+        Result r = run("", "describe", "--debug", "--model", MODEL.toString(), "--image", tmp.resolve("missing.png").toString());
+        assertEquals(2, r.status());
+        assertTrue(r.err().contains("\tat "), r.err());
+    }
+
+    @Test
+    void videoWithoutFfmpegSaysSo() throws IOException {
+        boolean ffmpeg = java.util.Arrays.stream(System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator))
+                .anyMatch(d -> Files.isExecutable(Path.of(d, "ffmpeg")));
+        org.junit.jupiter.api.Assumptions.assumeFalse(ffmpeg, "ffmpeg is installed: this checks the message when it is not");
+        Path video = Files.writeString(tmp.resolve("clip.mp4"), "not really a video");
+        Result r = run("", "caption", "--model", MODEL.toString(), "--video", video.toString());
+        assertEquals(2, r.status());
+        assertTrue(r.err().contains("ffmpeg"), r.err());
+    }
+}
