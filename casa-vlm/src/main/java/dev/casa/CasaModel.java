@@ -1,212 +1,143 @@
 package dev.casa;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.casa.core.kernels.ThreadPool;
-import dev.casa.core.safetensors.ModelWeights;
 import dev.casa.core.safetensors.TensorStore;
+import dev.casa.family.ModelDirectory;
+import dev.casa.family.ModelFamilies;
+import dev.casa.family.ModelParts;
+import dev.casa.image.EncodedImage;
+import dev.casa.image.ImageEncoder;
+import dev.casa.text.generate.GenerationConfig;
 import dev.casa.text.generate.GenerationOptions;
 import dev.casa.text.generate.GenerationResult;
 import dev.casa.text.generate.TokenListener;
-import dev.casa.text.model.CasaConfig;
-import dev.casa.text.model.Decoder;
-import dev.casa.text.model.DecoderState;
-import dev.casa.text.model.GenerationConfig;
-import dev.casa.text.model.ImageInput;
-import dev.casa.text.model.LogitsMode;
-import dev.casa.text.model.ModelFormatException;
+import dev.casa.text.fusion.Fusion;
+import dev.casa.text.lm.DecoderInput;
+import dev.casa.text.lm.DecoderState;
+import dev.casa.text.lm.ImageInput;
+import dev.casa.text.lm.LanguageModel;
+import dev.casa.text.lm.LogitsMode;
+import dev.casa.text.lm.TextConfig;
 import dev.casa.text.prompt.ChatMessage;
+import dev.casa.text.prompt.ImageTokens;
+import dev.casa.text.prompt.Prompt;
 import dev.casa.text.prompt.PromptBuilder;
-import dev.casa.text.prompt.TokenizerConfig;
 import dev.casa.text.tokenizer.Tokenizer;
-import dev.casa.vision.VisionEncoder;
 import dev.casa.vision.image.ImageDecoder;
-import dev.casa.vision.image.ImagePreprocessor;
-import dev.casa.vision.image.PreprocessorConfig;
 import dev.casa.vision.image.RgbImage;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.OptionalInt;
 
 /**
- * A loaded CASA vision-language model: config, tokenizer, weights (memory-mapped), vision encoder
- * and decoder. Immutable and safe to share between threads; each {@link Session} (and each call of
- * {@link #describe}) has its own caches and must be used by one thread at a time.
+ * A loaded vision-language (or text) model, whatever its family: our CASA format, Qwen2.5-VL / Qwen2-VL,
+ * Llama / Helium / Qwen2 text models. Immutable and safe to share between threads; each {@link Session}
+ * (and each call of {@link #describe}) has its own caches and is used by one thread at a time.
  */
 public final class CasaModel implements AutoCloseable {
-    /** Default answer length for {@link #describe}. */
+    /** Answer length for {@link #describe} when generation_config.json sets none. */
     public static final int DEFAULT_MAX_NEW_TOKENS = 64;
 
     private final Path dir;
-    private final CasaConfig config;
-    private final TensorStore weights;
-    private final Tokenizer tokenizer;
-    private final TokenizerConfig tokenizerConfig;
-    private final GenerationConfig generationConfig;
-    private final Decoder decoder;
-    private final VisionEncoder vision;
-    private final ImagePreprocessor preprocessor;
-    private final PromptBuilder prompts;
-    private final int[] eosTokenIds;
+    private final ModelParts parts;
     private final ThreadPool pool;
 
-    private CasaModel(Path dir, CasaConfig config, TensorStore weights, Tokenizer tokenizer,
-                      TokenizerConfig tokenizerConfig, GenerationConfig generationConfig, Decoder decoder,
-                      VisionEncoder vision, ImagePreprocessor preprocessor, ThreadPool pool) {
+    private CasaModel(Path dir, ModelParts parts, ThreadPool pool) {
         this.dir = dir;
-        this.config = config;
-        this.weights = weights;
-        this.tokenizer = tokenizer;
-        this.tokenizerConfig = tokenizerConfig;
-        this.generationConfig = generationConfig;
-        this.decoder = decoder;
-        this.vision = vision;
-        this.preprocessor = preprocessor;
+        this.parts = parts;
         this.pool = pool;
-        this.eosTokenIds = eosIds(config, generationConfig, tokenizerConfig, tokenizer);
-        int bos = config.text().bosTokenId() != null ? config.text().bosTokenId() : -1;
-        this.prompts = new PromptBuilder(tokenizerConfig.chatTemplate(), text -> tokenizer.encode(text, false),
-                tokenizerConfig.bosToken(), tokenizerConfig.eosToken(), bos,
-                config.preImageTokens(), config.postImageTokens());
     }
 
-    /** Loads a model directory (model-format.md §1) with the shared thread pool. */
+    /** Loads a model directory with the shared thread pool. */
     public static CasaModel load(Path dir) {
         return load(dir, ThreadPool.shared());
     }
 
     /**
-     * Loads and validates a model directory: config.json, the weights (single file or shards),
-     * tokenizer.json, and when present tokenizer_config.json, generation_config.json and, for a model
-     * with a vision tower, preprocessor_config.json. Problems are reported as
-     * {@link ModelFormatException} (or the loader's own exception type) naming the file and key.
+     * Loads and validates a model directory: config.json picks the family (by {@code model_type}), which
+     * binds the weights and reads the tokenizer, templates and processor configs. Problems are a
+     * {@link dev.casa.core.config.ModelFormatException} naming the file and key or tensor.
      */
     public static CasaModel load(Path dir, ThreadPool pool) {
-        if (!Files.isDirectory(dir)) throw new ModelFormatException(dir + ": not a model directory");
-        CasaConfig config = CasaConfig.load(dir);
-        Path tokenizerFile = dir.resolve("tokenizer.json");
-        if (!Files.exists(tokenizerFile)) throw new ModelFormatException(tokenizerFile + ": file not found (a model directory needs tokenizer.json)");
-        Tokenizer tokenizer = Tokenizer.fromFile(tokenizerFile);
-        if (tokenizer.vocabSize() > config.text().vocabSize()) {
-            throw new ModelFormatException(tokenizerFile + ": the tokenizer defines " + tokenizer.vocabSize()
-                    + " ids but text_config.vocab_size is " + config.text().vocabSize());
-        }
-        TokenizerConfig tokenizerConfig = TokenizerConfig.load(dir);
-        GenerationConfig generationConfig = Files.exists(dir.resolve("generation_config.json"))
-                ? GenerationConfig.load(dir) : GenerationConfig.empty();
-        TensorStore store = ModelWeights.open(dir);
-        try {
-            Decoder decoder = Decoder.load(config, store, pool);
-            VisionEncoder vision = null;
-            ImagePreprocessor preprocessor = null;
-            if (config.hasVision()) {
-                vision = VisionEncoder.load(readJson(dir.resolve("config.json")), store, pool);
-                Path pre = dir.resolve("preprocessor_config.json");
-                if (!Files.exists(pre)) throw new ModelFormatException(pre + ": file not found (needed by a model with a vision tower)");
-                preprocessor = new ImagePreprocessor(PreprocessorConfig.load(pre));
-                int d = config.text().hiddenSize();
-                if (vision.embeddingSize() != d) {
-                    throw new ModelFormatException(dir.resolve("config.json") + ": the projector outputs " + vision.embeddingSize()
-                            + " features but text_config.hidden_size is " + d);
-                }
-            }
-            return new CasaModel(dir, config, store, tokenizer, tokenizerConfig, generationConfig, decoder,
-                    vision, preprocessor, pool);
-        } catch (RuntimeException e) {
-            store.close();
-            throw e;
-        }
-    }
-
-    private static JsonNode readJson(Path file) {
-        try {
-            return new ObjectMapper().readTree(Files.readString(file));
-        } catch (IOException e) {
-            throw new ModelFormatException(file + ": cannot read: " + e.getMessage(), e);
-        }
-    }
-
-    private static int[] eosIds(CasaConfig config, GenerationConfig gen, TokenizerConfig tc, Tokenizer tokenizer) {
-        List<Integer> ids = new ArrayList<>(gen.eosTokenIds());
-        if (ids.isEmpty() && config.text().eosTokenIds() != null) ids.addAll(config.text().eosTokenIds());
-        if (ids.isEmpty() && tc.eosToken() != null) {
-            OptionalInt id = tokenizer.tokenId(tc.eosToken());
-            if (id.isPresent()) ids.add(id.getAsInt());
-        }
-        return ids.stream().mapToInt(Integer::intValue).toArray();
+        ModelDirectory md = ModelDirectory.open(dir, pool);
+        return new CasaModel(dir, ModelFamilies.load(md), pool);
     }
 
     public Path directory() { return dir; }
 
+    /** The family's name ({@code casa}, {@code qwen2_5_vl}, {@code llama}, ...). */
+    public String family() { return parts.family(); }
+
+    /** One line: family and fusion. */
+    public String architecture() { return parts.architecture(); }
+
     /** The memory-mapped tensors of the model directory. */
-    public TensorStore weights() { return weights; }
+    public TensorStore weights() { return parts.weights(); }
 
-    public CasaConfig config() { return config; }
+    public TextConfig textConfig() { return parts.languageModel().config(); }
 
-    public Tokenizer tokenizer() { return tokenizer; }
+    public Tokenizer tokenizer() { return parts.tokenizer(); }
 
-    public Decoder decoder() { return decoder; }
+    public LanguageModel languageModel() { return parts.languageModel(); }
 
-    public PromptBuilder prompts() { return prompts; }
+    public PromptBuilder prompts() { return parts.prompts(); }
 
-    public GenerationConfig generationConfig() { return generationConfig; }
+    public GenerationConfig generationConfig() { return parts.generation(); }
 
     public ThreadPool pool() { return pool; }
 
-    /** The vision encoder, or null for a text-only model. */
-    public VisionEncoder vision() { return vision; }
+    /** The image pipeline, or null for a text-only model. */
+    public ImageEncoder images() { return parts.images(); }
 
-    /** The image preprocessor, or null for a text-only model. */
-    public ImagePreprocessor preprocessor() { return preprocessor; }
+    public boolean hasVision() { return parts.images() != null; }
 
-    public boolean hasVision() { return vision != null; }
+    /** How images enter the language model (null for a text-only model). */
+    public Fusion fusion() { return parts.fusion(); }
 
     /** Token ids that end a generation (generation_config.json, else config.json, else the EOS token). */
-    public int[] eosTokenIds() { return eosTokenIds.clone(); }
+    public int[] eosTokenIds() { return parts.eosTokenIds(); }
 
-    /** Greedy generation of up to {@link #DEFAULT_MAX_NEW_TOKENS} tokens, stopping at EOS. */
+    /** The model's generation defaults (generation_config.json), stopping at its EOS ids. */
     public GenerationOptions defaultGenerationOptions() {
-        return GenerationOptions.greedy(DEFAULT_MAX_NEW_TOKENS).withStopTokens(eosTokenIds);
+        return parts.generation().defaults(DEFAULT_MAX_NEW_TOKENS, parts.eosTokenIds());
     }
 
-    /** Preprocessed pixels {@code [C, H, W]} of an image (model-format.md §5). */
-    public float[] pixels(RgbImage image) {
+    /** The embeddings of one image. */
+    public EncodedImage embedImage(RgbImage image) {
+        return requireVision().encode(image);
+    }
+
+    /** The tokens an encoded image becomes in this model's prompts. */
+    public ImageTokens imageTokens(EncodedImage image) {
         requireVision();
-        return preprocessor.preprocess(image);
+        return parts.imageLayout().tokensFor(image);
     }
 
-    /** Projected image embeddings {@code [N, d]} of an image. */
-    public float[] embedImage(RgbImage image) {
-        requireVision();
-        return vision.encode(preprocessor.preprocess(image));
+    private ImageEncoder requireVision() {
+        if (parts.images() == null) throw new IllegalStateException("this model has no vision tower: it cannot take images");
+        return parts.images();
     }
 
-    /** Image tokens per image. */
-    public int tokensPerImage() {
-        requireVision();
-        return vision.tokensPerImage();
-    }
-
-    private void requireVision() {
-        if (vision == null) throw new IllegalStateException("this model has no vision tower (no vision_config in config.json)");
-    }
-
-    /** A new conversation or video stream; see {@link Session}. */
+    /** A new conversation or video stream with room for {@code max_position_embeddings} positions. */
     public Session newSession() {
-        return new Session(this, config.text().maxPositionEmbeddings());
+        return new Session(this, textConfig().maxPositionEmbeddings());
     }
 
-    /** A session whose caches hold at most {@code maxTokens} entries (text, plus images in insertion mode). */
+    /**
+     * A session whose self-attention cache holds at most {@code maxTokens} entries (text, plus image
+     * tokens for models whose images enter the cache). It may not exceed {@code max_position_embeddings}.
+     */
     public Session newSession(int maxTokens) {
+        int max = textConfig().maxPositionEmbeddings();
+        if (maxTokens < 1 || maxTokens > max) {
+            throw new IllegalArgumentException("session size " + maxTokens + " outside [1, max_position_embeddings=" + max + "]");
+        }
         return new Session(this, maxTokens);
     }
 
-    /** Answers {@code prompt} about {@code image} (one user turn, greedy). */
+    /** Answers {@code prompt} about {@code image} (one user turn, the model's generation defaults). */
     public String describe(RgbImage image, String prompt) {
-        return describe(image, prompt, defaultGenerationOptions(), TokenListener.NONE).text();
+        return describe(image, prompt, defaultGenerationOptions(), TokenListener.NONE).text().stripLeading();
     }
 
     public String describe(Path image, String prompt) {
@@ -220,47 +151,101 @@ public final class CasaModel implements AutoCloseable {
     }
 
     /**
-     * The parity computation of {@code casa forward}: logits {@code [tokens.length, vocab]} for
-     * {@code tokens} with images inserted at their points, in one prefill or token by token.
+     * The parity computation of {@code casa forward}: logits for {@code tokens} with {@code images}, one row
+     * per token (forward-cli.md, hf-models.md). Images attach at {@code insertAt} (models that insert at
+     * points) or fill the placeholder ids in order (HF models; {@code insertAt} ignored). {@code prefill}:
+     * one pass; otherwise the first {@code prefillTokens} tokens in one pass, then one token at a time
+     * through the KV cache (images attached when their point is reached).
      */
-    public float[] forward(int[] tokens, List<RgbImage> images, int[] insertAt, boolean tokenByToken) {
+    public float[] forward(int[] tokens, List<RgbImage> images, int[] insertAt, boolean prefill, int prefillTokens) {
+        if (!images.isEmpty()) requireVision();
         if (images.size() != insertAt.length) throw new IllegalArgumentException("one insertion point per image");
-        int vocab = config.text().vocabSize();
+        LanguageModel lm = parts.languageModel();
+        int vocab = textConfig().vocabSize();
         for (int id : tokens) {
             if (id < 0 || id >= vocab) throw new IllegalArgumentException("token id " + id + " out of range [0, " + vocab + ")");
         }
-        int perImage = images.isEmpty() ? 0 : tokensPerImage();
         List<ImageInput> inputs = new ArrayList<>();
+        long imageRows = 0;
         for (int i = 0; i < images.size(); i++) {
             if (insertAt[i] < 0 || insertAt[i] > tokens.length || (i > 0 && insertAt[i] < insertAt[i - 1])) {
                 throw new IllegalArgumentException("insert_at of image " + i + " (" + insertAt[i]
                         + ") must be non-decreasing and within [0, " + tokens.length + "]");
             }
-            inputs.add(new ImageInput(embedImage(images.get(i)), perImage, insertAt[i]));
+            EncodedImage e = embedImage(images.get(i));
+            inputs.add(new ImageInput(e.embeddings(), e.tokens(), insertAt[i], e.gridRows(), e.gridCols()));
+            imageRows += e.tokens();
         }
-        DecoderState state = decoder.newState(Math.max(1, tokens.length), perImage * images.size());
-        if (!tokenByToken) return decoder.forward(state, tokens, inputs, LogitsMode.ALL);
-        float[] logits = new float[tokens.length * vocab];
+        Fusion fusion = parts.fusion();
+        boolean rowsForImages = fusion != null && fusion.imagesInKvCache() && !(fusion instanceof dev.casa.text.fusion.PlaceholderFusion);
+        DecoderState state = lm.newState(Math.toIntExact(Math.max(1, tokens.length + (rowsForImages ? imageRows : 0))));
+        if (prefill) return lm.forward(state, input(tokens, inputs, state), LogitsMode.ALL);
+        if (prefillTokens < 0 || prefillTokens > tokens.length) {
+            throw new IllegalArgumentException("prefill_tokens " + prefillTokens + " outside [0, " + tokens.length + "]");
+        }
+        float[] logits = new float[Math.multiplyExact(tokens.length, vocab)];
+        int done = 0;
         int next = 0;
-        for (int j = 0; j <= tokens.length; j++) {
-            while (next < inputs.size() && inputs.get(next).insertAt() == j) {
-                ImageInput img = inputs.get(next++);
-                decoder.addImage(state, img.embeddings(), img.numTokens());
-            }
-            if (j == tokens.length) break;
-            float[] row = decoder.addTokens(state, new int[] {tokens[j]}, LogitsMode.ALL);
+        // The prefix in one pass, with every image inserted before its end (or whose placeholders it holds).
+        List<ImageInput> first = new ArrayList<>();
+        while (next < inputs.size() && (isPlaceholder() || inputs.get(next).insertAt() < prefillTokens
+                || (prefillTokens == tokens.length && inputs.get(next).insertAt() == prefillTokens))) {
+            first.add(inputs.get(next++));
+        }
+        if (isPlaceholder()) checkPrefixHoldsImages(tokens, prefillTokens, imageRows);
+        int[] prefix = java.util.Arrays.copyOf(tokens, prefillTokens);
+        float[] out = lm.forward(state, input(prefix, first, state), LogitsMode.ALL);
+        System.arraycopy(out, 0, logits, 0, out.length);
+        done = prefillTokens;
+        for (int j = done; j < tokens.length; j++) {
+            List<ImageInput> here = new ArrayList<>();
+            while (next < inputs.size() && inputs.get(next).insertAt() == j) here.add(inputs.get(next++).at(0));
+            float[] row = lm.forward(state, input(new int[] {tokens[j]}, here, state), LogitsMode.ALL);
             System.arraycopy(row, 0, logits, j * vocab, vocab);
+        }
+        if (next < inputs.size()) {
+            List<ImageInput> rest = new ArrayList<>();
+            while (next < inputs.size()) rest.add(inputs.get(next++).at(0));
+            lm.forward(state, input(new int[0], rest, state), LogitsMode.NONE);
         }
         return logits;
     }
 
-    /** Builds a prompt for one user turn with images first, then text. */
-    public dev.casa.text.prompt.Prompt prompt(int images, String text) {
-        return prompts.build(List.of(ChatMessage.userWithImages(images, text)));
+    /** The image placeholder id when images fill placeholder tokens (HF-layout models), else empty. */
+    public java.util.OptionalInt placeholderTokenId() {
+        return parts.fusion() instanceof dev.casa.text.fusion.PlaceholderFusion p
+                ? java.util.OptionalInt.of(p.imageTokenId()) : java.util.OptionalInt.empty();
+    }
+
+    private boolean isPlaceholder() {
+        return parts.fusion() instanceof dev.casa.text.fusion.PlaceholderFusion;
+    }
+
+    /** The prefix of a placeholder model's decode must hold every placeholder (it may not cut an image). */
+    private void checkPrefixHoldsImages(int[] tokens, int prefillTokens, long imageRows) {
+        int id = ((dev.casa.text.fusion.PlaceholderFusion) parts.fusion()).imageTokenId();
+        for (int j = prefillTokens; j < tokens.length; j++) {
+            if (tokens[j] == id) {
+                throw new IllegalArgumentException("prefill_tokens " + prefillTokens + " cuts the image placeholders (token "
+                        + j + " is one); decode steps take text tokens only");
+            }
+        }
+    }
+
+    private DecoderInput input(int[] tokens, List<ImageInput> images, DecoderState state) {
+        if (images.isEmpty() && !isPlaceholder()) return DecoderInput.tokens(tokens);
+        return parts.fusion().input(tokens, images, state);
+    }
+
+    /** Builds a prompt for one user turn with {@code images} first, then text. */
+    public Prompt prompt(List<EncodedImage> images, String text) {
+        List<ImageTokens> tokens = new ArrayList<>();
+        for (EncodedImage e : images) tokens.add(imageTokens(e));
+        return parts.prompts().build(List.of(ChatMessage.userWithImages(images.size(), text)), tokens);
     }
 
     @Override
     public void close() {
-        weights.close();
+        parts.weights().close();
     }
 }

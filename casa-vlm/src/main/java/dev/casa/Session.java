@@ -1,13 +1,17 @@
 package dev.casa;
 
+import dev.casa.image.EncodedImage;
 import dev.casa.text.generate.GenerationOptions;
 import dev.casa.text.generate.GenerationResult;
 import dev.casa.text.generate.Generator;
+import dev.casa.text.generate.StopReason;
 import dev.casa.text.generate.TokenListener;
-import dev.casa.text.model.DecoderState;
-import dev.casa.text.model.ImageInput;
-import dev.casa.text.model.LogitsMode;
+import dev.casa.text.lm.DecoderInput;
+import dev.casa.text.lm.DecoderState;
+import dev.casa.text.lm.ImageInput;
+import dev.casa.text.lm.LogitsMode;
 import dev.casa.text.prompt.ChatMessage;
+import dev.casa.text.prompt.ImageTokens;
 import dev.casa.text.prompt.Prompt;
 import dev.casa.text.prompt.PromptBuilder;
 import dev.casa.vision.image.RgbImage;
@@ -16,11 +20,13 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * A conversation or video stream over one model: add images (video frames), ask, get streamed
- * answers, continue. Each turn feeds only what is new; earlier turns stay in the caches. In CASA
- * mode an image opens a new window and the previous window's image keys are dropped, so memory
- * holds the text plus one window's images however many frames arrive (model-format.md §4.4).
- * Not thread-safe: use a session from one thread at a time.
+ * A conversation or video stream over one model: add images (video frames), ask, get streamed answers,
+ * continue. Each turn feeds only what is new; earlier turns stay in the caches. With CASA fusion an image
+ * opens a new window and the previous window's image keys are dropped, so memory holds the text plus one
+ * window's images however many frames arrive (model-format.md §4.4).
+ *
+ * <p>A turn that fails (a full cache, a bad image) leaves the session as it was before the turn. Not
+ * thread-safe: use a session from one thread at a time.
  */
 public final class Session {
     private final CasaModel model;
@@ -33,16 +39,28 @@ public final class Session {
     /** With a chat template: the rendered text that corresponds to everything fed so far. */
     private String fedText = "";
     private TurnStats lastTurn = new TurnStats(0, 0, 0, 0);
+    private PrefillProgress progress;
 
     /** What the last {@link #ask} fed and how long it took (image encoding is part of the prefill). */
     public record TurnStats(int promptTokens, int images, long imageNanos, long prefillNanos) {}
 
+    /** Receives prefill progress: {@code done} of {@code total} prompt rows. */
+    @FunctionalInterface
+    public interface PrefillProgress {
+        void update(int done, int total);
+    }
+
     Session(CasaModel model, int maxTokens) {
         this.model = model;
-        int perImage = model.hasVision() ? model.tokensPerImage() : 0;
-        // In insertion mode images enter the KV cache: budget the same number of entries for them.
-        this.state = model.decoder().newState(maxTokens, perImage == 0 ? 0 : maxTokens);
-        this.generator = new Generator(model.decoder(), model.tokenizer());
+        this.state = model.languageModel().newState(maxTokens);
+        this.generator = new Generator(model.languageModel(), model.tokenizer());
+    }
+
+    /** Sets the system message; only before the first turn. */
+    public Session system(String text) {
+        if (!messages.isEmpty()) throw new IllegalStateException("the system message must come before the first turn");
+        messages.add(ChatMessage.system(text));
+        return this;
     }
 
     /** Queues an image (or video frame) for the next user turn. */
@@ -52,22 +70,47 @@ public final class Session {
         return this;
     }
 
+    /** Reports prefill progress to {@code listener} (after each prefill chunk of the decoder). */
+    public Session onPrefillProgress(PrefillProgress listener) {
+        this.progress = listener;
+        return this;
+    }
+
     /**
-     * Sends a user turn (the queued images, then {@code text}) and generates the answer, streaming
-     * it to {@code listener}. The answer becomes part of the conversation.
+     * Sends a user turn (the queued images, then {@code text}) and generates the answer, streaming it to
+     * {@code listener}. The answer becomes part of the conversation.
      */
     public GenerationResult ask(String text, GenerationOptions options, TokenListener listener) {
         List<RgbImage> images = List.copyOf(pendingImages);
-        pendingImages.clear();
-        ChatMessage user = ChatMessage.userWithImages(images.size(), text);
-        Prompt delta = deltaFor(user, images.size());
         long start = System.nanoTime();
-        float[] logits = feed(delta, images);
-        lastTurn = new TurnStats(delta.tokens().length, images.size(), lastImageNanos, System.nanoTime() - start);
+        List<EncodedImage> encoded = new ArrayList<>();
+        for (RgbImage img : images) encoded.add(model.embedImage(img));
+        long imageNanos = System.nanoTime() - start;
+        ChatMessage user = ChatMessage.userWithImages(images.size(), text);
+        List<ImageTokens> layouts = new ArrayList<>();
+        for (EncodedImage e : encoded) layouts.add(model.imageTokens(e));
+        Turn turn = deltaFor(user, layouts);
+        Prompt delta = turn.prompt();
+        int[] tokens = delta.tokens();
+        int[] points = delta.imageInsertPoints();
+        List<ImageInput> inputs = new ArrayList<>();
+        for (int i = 0; i < encoded.size(); i++) {
+            EncodedImage e = encoded.get(i);
+            inputs.add(new ImageInput(e.embeddings(), e.tokens(), Math.max(0, points[i]), e.gridRows(), e.gridCols()));
+        }
+        DecoderInput input = inputs.isEmpty() && model.fusion() == null ? DecoderInput.tokens(tokens)
+                : model.fusion().input(tokens, inputs, state);
+        // Everything above can fail without touching the session; the forward call checks its capacity
+        // before it changes the state.
+        float[] logits = model.languageModel().forward(state, input, LogitsMode.LAST, progress == null ? null : progress::update);
+        pendingImages.clear();
+        lastTurn = new TurnStats(tokens.length, images.size(), imageNanos, System.nanoTime() - start);
         messages.add(user);
+        fedText = turn.renderedAfter();
+        appendHistory(tokens);
         GenerationResult result = generator.generate(state, logits, history, options, listener);
         int[] fed = result.tokens();
-        if (result.stopReason() == dev.casa.text.generate.StopReason.STOP_TOKEN) {
+        if (result.stopReason() == StopReason.STOP_TOKEN) {
             fed = Arrays.copyOf(fed, fed.length + 1);
             fed[fed.length - 1] = result.stopToken();
         }
@@ -80,21 +123,29 @@ public final class Session {
         return result;
     }
 
-    /** Greedy answer with the model's defaults. */
+    /** The answer to {@code text} with the model's generation defaults, as the command line prints it. */
     public String ask(String text) {
-        return ask(text, model.defaultGenerationOptions(), TokenListener.NONE).text();
+        return ask(text, model.defaultGenerationOptions(), TokenListener.NONE).text().stripLeading();
     }
 
+    private record Turn(Prompt prompt, String renderedAfter) {}
+
     /**
-     * The tokens to feed for a new user turn. With a chat template the whole conversation is rendered
-     * and the part after what was already fed is encoded; if the template does not extend the fed text
-     * (it rewrites earlier turns), the part after the rendered history is used.
+     * The tokens to feed for a new user turn. With a chat template the whole conversation is rendered and
+     * the part after what was already fed is encoded; if the template does not extend the fed text (it
+     * rewrites earlier turns), the part after the rendered history is used.
      */
-    private Prompt deltaFor(ChatMessage user, int images) {
+    private Turn deltaFor(ChatMessage user, List<ImageTokens> images) {
         PromptBuilder prompts = model.prompts();
         List<ChatMessage> all = new ArrayList<>(messages);
         all.add(user);
-        if (!prompts.hasChatTemplate()) return prompts.plain(List.of(user), messages.isEmpty());
+        if (!prompts.hasChatTemplate()) {
+            boolean first = messages.stream().noneMatch(m -> m.role().equals("user"));
+            List<ChatMessage> turn = new ArrayList<>();
+            if (first) turn.addAll(messages); // a system message before the first turn
+            turn.add(user);
+            return new Turn(prompts.plain(turn, first, images), "");
+        }
         String rendered = prompts.render(all, true);
         String delta;
         if (rendered.startsWith(fedText)) {
@@ -103,43 +154,13 @@ public final class Session {
             String previous = messages.isEmpty() ? "" : prompts.render(messages, false);
             delta = rendered.startsWith(previous) ? rendered.substring(previous.length()) : rendered;
         }
-        fedText = rendered;
-        return prompts.encodeWithPlaceholders(delta, images);
-    }
-
-    private float[] feed(Prompt delta, List<RgbImage> images) {
-        int[] tokens = delta.tokens();
-        int[] points = delta.imageInsertPoints();
-        List<ImageInput> inputs = new ArrayList<>();
-        long start = System.nanoTime();
-        for (int i = 0; i < images.size(); i++) {
-            inputs.add(new ImageInput(model.embedImage(images.get(i)), model.tokensPerImage(), points[i]));
-        }
-        lastImageNanos = System.nanoTime() - start;
-        appendHistory(tokens);
-        return model.decoder().forward(state, tokens, inputs, LogitsMode.LAST, progress == null ? null : progress::update);
+        return new Turn(prompts.encode(delta, images), rendered);
     }
 
     private void appendHistory(int[] ids) {
         int n = history.length;
         history = Arrays.copyOf(history, n + ids.length);
         System.arraycopy(ids, 0, history, n, ids.length);
-    }
-
-    private long lastImageNanos;
-
-    /** Receives prefill progress: {@code done} of {@code total} prompt tokens. */
-    @FunctionalInterface
-    public interface PrefillProgress {
-        void update(int done, int total);
-    }
-
-    private PrefillProgress progress;
-
-    /** Reports prefill progress to {@code listener} (after each prefill chunk of the decoder). */
-    public Session onPrefillProgress(PrefillProgress listener) {
-        this.progress = listener;
-        return this;
     }
 
     /** Timings and sizes of the last turn. */

@@ -4,7 +4,7 @@ import dev.casa.CasaModel;
 import dev.casa.Session;
 import dev.casa.text.generate.GenerationResult;
 import dev.casa.text.generate.TokenListener;
-import dev.casa.text.model.CacheOverflowException;
+import dev.casa.text.lm.CacheOverflowException;
 import dev.casa.vision.image.ImageDecoder;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -1,21 +1,23 @@
 package dev.casa.cli;
 
-import dev.casa.core.io.Npy;
 import dev.casa.CasaModel;
 import dev.casa.ForwardRequest;
+import dev.casa.core.io.Npy;
 import dev.casa.vision.image.ImageDecoder;
 import dev.casa.vision.image.RgbImage;
+import dev.casa.vision.processor.ProcessedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalInt;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** {@code casa forward} (forward-cli.md): logits of a request as .npy, for parity checks. */
+/** {@code casa forward} (forward-cli.md, hf-models.md): logits of a request as .npy, for parity checks. */
 @Command(name = "forward", mixinStandardHelpOptions = true,
         description = "Run a request through the model and write float32 logits [T, vocab] as .npy.")
 public final class ForwardCommand implements Callable<Integer> {
@@ -35,7 +37,6 @@ public final class ForwardCommand implements Callable<Integer> {
     @Option(names = "--pixels-out", paramLabel = "PIXELS.npy", description = "also write the preprocessed images")
     Path pixelsOut;
 
-
     @Override
     public Integer call() throws IOException {
         if (!mode.equals("prefill") && !mode.equals("decode")) {
@@ -44,32 +45,86 @@ public final class ForwardCommand implements Callable<Integer> {
         ForwardRequest req = ForwardRequest.parse(request);
         try (CasaModel model = modelOptions.load()) {
             int[] tokens = req.tokens() != null ? req.tokens() : model.tokenizer().encode(req.text(), true);
-            for (int p : req.insertAt()) {
-                if (p > tokens.length) throw new IllegalArgumentException(request + ": insert_at " + p + " is beyond the " + tokens.length + " tokens");
-            }
             List<RgbImage> images = new ArrayList<>();
             for (Path p : req.images()) {
                 if (!Files.exists(p)) throw new IllegalArgumentException("image not found: " + p);
                 images.add(ImageDecoder.decode(p));
             }
             if (!images.isEmpty() && !model.hasVision()) throw new IllegalArgumentException("the request has images but the model has no vision tower");
-            float[] logits = model.forward(tokens, images, req.insertAt(), mode.equals("decode"));
-            float[] pixels = null;
-            if (pixelsOut != null) {
-                var pc = model.hasVision() ? model.preprocessor().config() : null;
-                int h = pc == null ? 0 : pc.height(), w = pc == null ? 0 : pc.width();
-                int per = 3 * h * w;
-                pixels = new float[per * images.size()];
-                for (int i = 0; i < images.size(); i++) System.arraycopy(model.pixels(images.get(i)), 0, pixels, i * per, per);
-                Npy.writeFloats(pixelsOut, pixels, images.size(), 3, h, w);
+            OptionalInt placeholder = model.placeholderTokenId();
+            int[] insertAt = req.insertAt();
+            int prefillTokens;
+            if (placeholder.isPresent()) {
+                if (!req.hfForm() && !images.isEmpty()) {
+                    throw new IllegalArgumentException(request + ": this model takes images through placeholder tokens: give "
+                            + "\"input_ids\" (placeholders expanded) and \"images\": [paths] (hf-models.md)");
+                }
+                insertAt = new int[images.size()];
+                prefillTokens = req.prefillTokens() != null ? req.prefillTokens() : afterLastPlaceholder(tokens, placeholder.getAsInt());
+            } else {
+                if (req.hfForm() && !images.isEmpty()) {
+                    throw new IllegalArgumentException(request + ": this model attaches images at insertion points: give "
+                            + "\"tokens\" and \"images\": [{\"path\", \"insert_at\"}] (forward-cli.md)");
+                }
+                if (req.hfForm()) insertAt = new int[0];
+                for (int p : insertAt) {
+                    if (p > tokens.length) throw new IllegalArgumentException(request + ": insert_at " + p + " is beyond the " + tokens.length + " tokens");
+                }
+                prefillTokens = req.prefillTokens() != null ? req.prefillTokens() : 0;
             }
+            float[] logits = model.forward(tokens, images, insertAt, mode.equals("prefill"), prefillTokens);
+            if (pixelsOut != null) writePixels(model, images);
             try {
-                Npy.writeFloats(out, logits, tokens.length, model.config().text().vocabSize());
+                Npy.writeFloats(out, logits, tokens.length, model.textConfig().vocabSize());
             } catch (IOException e) {
                 if (pixelsOut != null) Files.deleteIfExists(pixelsOut);
                 throw e;
             }
             return 0;
         }
+    }
+
+    /** HF's default decode split: everything up to the last image placeholder in one pass (1 for text only). */
+    static int afterLastPlaceholder(int[] tokens, int placeholder) {
+        int last = -1;
+        for (int j = 0; j < tokens.length; j++) if (tokens[j] == placeholder) last = j;
+        return last < 0 ? Math.min(1, tokens.length) : last + 1;
+    }
+
+    /**
+     * The processed pixels of every image: stacked [N, C, H, W] for fixed-size processors, and the images'
+     * arrays concatenated along their first axis otherwise (HF's batch layout for Qwen-VL patches and tiles).
+     */
+    private void writePixels(CasaModel model, List<RgbImage> images) throws IOException {
+        if (!model.hasVision()) {
+            Npy.writeFloats(pixelsOut, new float[0], 0, 3, 0, 0);
+            return;
+        }
+        List<ProcessedImage> processed = new ArrayList<>();
+        long total = 0;
+        for (RgbImage img : images) {
+            ProcessedImage p = model.images().process(img);
+            processed.add(p);
+            total += p.pixels().length;
+        }
+        float[] all = new float[Math.toIntExact(total)];
+        int at = 0;
+        for (ProcessedImage p : processed) {
+            System.arraycopy(p.pixels(), 0, all, at, p.pixels().length);
+            at += p.pixels().length;
+        }
+        long[] shape;
+        if (processed.isEmpty()) {
+            shape = new long[] {0, 3, 0, 0};
+        } else if (processed.get(0).shape().length == 3) {
+            long[] one = processed.get(0).shape();
+            shape = new long[] {processed.size(), one[0], one[1], one[2]};
+        } else {
+            shape = processed.get(0).shape();
+            long rows = 0;
+            for (ProcessedImage p : processed) rows += p.shape()[0];
+            shape[0] = rows;
+        }
+        Npy.writeFloats(pixelsOut, all, shape);
     }
 }

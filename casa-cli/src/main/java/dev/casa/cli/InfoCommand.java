@@ -3,8 +3,7 @@ package dev.casa.cli;
 import dev.casa.core.tensor.DType;
 import dev.casa.core.tensor.Tensor;
 import dev.casa.CasaModel;
-import dev.casa.text.model.CasaConfig;
-import dev.casa.text.model.TextConfig;
+import dev.casa.text.lm.TextConfig;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
@@ -20,18 +19,16 @@ public final class InfoCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         try (CasaModel model = modelOptions.load()) {
-            CasaConfig c = model.config();
-            TextConfig t = c.text();
+            TextConfig t = model.textConfig();
             var out = ConsoleOutput.OUT;
             out.println("model:      " + model.directory().toAbsolutePath().normalize());
-            out.println("fusion:     " + c.fusion() + (c.casa() != null ? "  " + c.casa() : ""));
-            out.printf("decoder:    %d layers, hidden %d, heads %d (kv %d, head_dim %d), MLP %d, vocab %d, rope %s theta %.0f%n",
-                    t.numHiddenLayers(), t.hiddenSize(), t.numAttentionHeads(), t.numKeyValueHeads(), t.headDim(),
-                    t.intermediateSize(), t.vocabSize(), t.ropeStyle(), t.ropeTheta());
+            out.println("family:     " + model.architecture());
+            out.printf("decoder:    %s, %d layers, hidden %d, heads %d (kv %d, head_dim %d), MLP %d, vocab %d, rope %s theta %.0f%s%n",
+                    t.modelType(), t.numHiddenLayers(), t.hiddenSize(), t.numAttentionHeads(), t.numKeyValueHeads(), t.headDim(),
+                    t.intermediateSize(), t.vocabSize(), t.ropeStyle(), t.ropeTheta(),
+                    t.ropeScaling() == null ? "" : " " + t.ropeScaling());
             if (model.hasVision()) {
-                var v = model.vision();
-                out.printf("vision:     image %d, %d tokens per image, width %d -> projected %d%n",
-                        v.imageSize(), v.tokensPerImage(), v.featureSize(), v.embeddingSize());
+                out.println("vision:     " + model.images().describe());
             } else {
                 out.println("vision:     none (text-only)");
             }
@@ -40,9 +37,7 @@ public final class InfoCommand implements Callable<Integer> {
             long bytes = 0;
             for (String name : model.weights().names()) {
                 Tensor tensor = model.weights().get(name);
-                String group = name.startsWith("vision_tower.") ? "vision tower"
-                        : name.startsWith("multi_modal_projector.") ? "projector"
-                        : name.contains(".casa_") ? "CASA layers" : "language model";
+                String group = group(name);
                 long[] g = groups.computeIfAbsent(group, k -> new long[2]);
                 g[0] += tensor.size();
                 g[1] += tensor.data().byteSize();
@@ -63,6 +58,15 @@ public final class InfoCommand implements Callable<Integer> {
             out.println("chat:       " + (model.prompts().hasChatTemplate() ? "chat_template" : "plain prompt (no chat_template)"));
             return 0;
         }
+    }
+
+    /** Which part of the model a tensor belongs to, by its name in any supported layout. */
+    static String group(String name) {
+        if (name.startsWith("multi_modal_projector.") || name.contains("visual.merger.") || name.contains(".connector.")) return "projector";
+        if (name.startsWith("vision_tower.") || name.startsWith("visual.") || name.startsWith("model.visual.")
+                || name.startsWith("model.vision_model.")) return "vision tower";
+        if (name.contains(".casa_")) return "CASA layers";
+        return "language model";
     }
 
     static String human(long bytes) {

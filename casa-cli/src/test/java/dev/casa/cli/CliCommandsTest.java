@@ -71,7 +71,7 @@ class CliCommandsTest {
     void infoDescribesTheModel() {
         Result r = run("", "info", "--model", MODEL.toString());
         assertEquals(0, r.status(), r.err());
-        assertTrue(r.out().contains("fusion:     CASA"), r.out());
+        assertTrue(r.out().contains("family:     casa format, CASA fusion"), r.out());
         assertTrue(r.out().contains("vision tower"), r.out());
         assertTrue(r.out().contains("total"), r.out());
     }

@@ -12,9 +12,10 @@ import dev.casa.text.generate.GenerationResult;
 import dev.casa.text.generate.Generator;
 import dev.casa.text.generate.StopReason;
 import dev.casa.text.generate.TokenListener;
-import dev.casa.text.model.DecoderState;
-import dev.casa.text.model.ImageInput;
-import dev.casa.text.model.LogitsMode;
+import dev.casa.text.lm.DecoderState;
+import dev.casa.text.lm.ImageInput;
+import dev.casa.text.lm.LogitsMode;
+import dev.casa.image.EncodedImage;
 import dev.casa.vision.image.ImageDecoder;
 import dev.casa.vision.image.RgbImage;
 import java.io.IOException;
@@ -63,8 +64,8 @@ class CasaModelFixtureTest {
         List<RgbImage> images = new ArrayList<>();
         for (Path p : req.images()) images.add(ImageDecoder.decode(p));
         float[] expected = Npy.read(caseDir.resolve("logits.npy")).toFloats();
-        float[] prefill = model.forward(req.tokens(), images, req.insertAt(), false);
-        float[] decode = model.forward(req.tokens(), images, req.insertAt(), true);
+        float[] prefill = model.forward(req.tokens(), images, req.insertAt(), true, 0);
+        float[] decode = model.forward(req.tokens(), images, req.insertAt(), false, 0);
         assertClose(expected, prefill, "prefill");
         assertClose(expected, decode, "decode");
     }
@@ -87,12 +88,15 @@ class CasaModelFixtureTest {
         var req = parseRequest(caseDir.resolve("request.json"));
         int[] expected = greedy(caseDir);
         List<ImageInput> inputs = new ArrayList<>();
+        int imageTokens = 0;
         for (int i = 0; i < req.images().size(); i++) {
-            inputs.add(new ImageInput(model.embedImage(ImageDecoder.decode(req.images().get(i))), model.tokensPerImage(), req.insertAt()[i]));
+            EncodedImage e = model.embedImage(ImageDecoder.decode(req.images().get(i)));
+            inputs.add(new ImageInput(e.embeddings(), e.tokens(), req.insertAt()[i], e.gridRows(), e.gridCols()));
+            imageTokens += e.tokens();
         }
-        DecoderState state = model.decoder().newState(req.tokens().length + expected.length + 1, inputs.size() * model.tokensPerImage());
-        float[] last = model.decoder().forward(state, req.tokens(), inputs, LogitsMode.LAST);
-        GenerationResult r = new Generator(model.decoder(), model.tokenizer())
+        DecoderState state = model.languageModel().newState(req.tokens().length + expected.length + 1 + imageTokens);
+        float[] last = model.languageModel().forward(state, model.fusion().input(req.tokens(), inputs, state), LogitsMode.LAST);
+        GenerationResult r = new Generator(model.languageModel(), model.tokenizer())
                 .generate(state, last, req.tokens(), GenerationOptions.greedy(expected.length), TokenListener.NONE);
         assertArrayEquals(expected, r.tokens());
         assertEquals(StopReason.MAX_TOKENS, r.stopReason());

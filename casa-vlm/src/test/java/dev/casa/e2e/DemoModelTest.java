@@ -69,7 +69,7 @@ class DemoModelTest {
         List<String> wrong = new ArrayList<>();
         for (JsonNode item : heldout.get("items")) {
             String question = item.get("question").asText();
-            Prompt prompt = model.prompts().build(List.of(ChatMessage.userWithImages(1, question)));
+            Prompt prompt = model.prompts().build(List.of(ChatMessage.userWithImages(1, question)), imageTokens(1));
             assertArrayEquals(ints(item.get("prompt_ids")), prompt.tokens(), item.get("id") + ": prompt ids");
             assertArrayEquals(ints(item.get("insertion_points")), prompt.imageInsertPoints(), item.get("id") + ": insertion point");
 
@@ -98,7 +98,7 @@ class DemoModelTest {
             session.addImage(ImageDecoder.decode(demo.resolve("heldout").resolve(turn.get("image").asText())));
             conversation.add(ChatMessage.userWithImages(1, question));
             // The whole conversation rendered at once gives the reference's ids ...
-            Prompt full = model.prompts().build(conversation);
+            Prompt full = model.prompts().build(conversation, imageTokens((int) conversation.stream().filter(m -> m.imageCount() > 0).count()));
             assertArrayEquals(ints(turn.get("prompt_ids")), full.tokens(), question + ": full prompt");
             assertArrayEquals(ints(turn.get("insertion_points")), full.imageInsertPoints(), question + ": insertion points");
             GenerationResult r = session.ask(question, options(turn), TokenListener.NONE);
@@ -111,8 +111,18 @@ class DemoModelTest {
             if (r.text().strip().equals(turn.get("expected").asText())) correct++;
             // CASA: only the latest frame is in the window; earlier frames left no image keys.
             assertEquals(1, session.state().imagesInCurrentWindow());
-            assertEquals(model.tokensPerImage(), session.state().windowImageKeys());
+            assertEquals(TOKENS_PER_IMAGE, session.state().windowImageKeys());
         }
         assertEquals(seq.get("turns").size(), correct, "every answer about the latest frame is right");
+    }
+
+    /** The demo's SigLIP tower: 48 px images in 16 px patches. */
+    private static final int TOKENS_PER_IMAGE = 9;
+
+    /** Our format lays every image out the same way: pre tokens, insertion point, post tokens. */
+    private List<dev.casa.text.prompt.ImageTokens> imageTokens(int images) {
+        dev.casa.image.EncodedImage any = new dev.casa.image.EncodedImage(new float[TOKENS_PER_IMAGE * model.textConfig().hiddenSize()],
+                TOKENS_PER_IMAGE, model.textConfig().hiddenSize(), 3, 3);
+        return java.util.Collections.nCopies(images, model.imageTokens(any));
     }
 }

@@ -6,7 +6,7 @@ import dev.casa.CasaModel;
 import dev.casa.Session;
 import dev.casa.text.generate.GenerationOptions;
 import dev.casa.text.generate.TokenListener;
-import dev.casa.text.model.DecoderState;
+import dev.casa.text.lm.DecoderState;
 import dev.casa.vision.image.ImageDecoder;
 import dev.casa.vision.image.RgbImage;
 import java.io.IOException;
@@ -31,8 +31,8 @@ class SessionStreamingTest {
     @Test
     void casaMemoryStaysBoundedOverAThousandFrames() throws IOException {
         List<RgbImage> frames = frames();
-        try (CasaModel model = CasaModel.load(ROOT.resolve("casa-f32-all"))) {
-            int n = model.tokensPerImage();
+        try (CasaModel model = CasaModel.load(withMaxPositions(ROOT.resolve("casa-f32-all"), 8192))) {
+            int n = model.embedImage(frames.get(0)).tokens();
             Session session = model.newSession(8192);
             DecoderState state = session.state();
             long cacheFloatsAfterFirst = -1;
@@ -46,8 +46,13 @@ class SessionStreamingTest {
                 assertEquals(1, state.imagesInCurrentWindow());
                 assertEquals(n, state.windowImageKeys());
                 assertTrue(state.windowTextKeys() <= 8, "window holds only this turn's text, got " + state.windowTextKeys());
-                if (frame == 0) cacheFloatsAfterFirst = state.cacheFloats();
-                assertEquals(cacheFloatsAfterFirst, state.cacheFloats(), "cache buffers do not grow (frame " + frame + ")");
+                if (frame == 0) cacheFloatsAfterFirst = state.casaWindow().floats();
+                assertEquals(cacheFloatsAfterFirst, state.casaWindow().floats(), "window buffers do not grow (frame " + frame + ")");
+                // The self-attention cache is allocated as the text grows: never more than a growth step ahead.
+                long kvFloats = state.cacheFloats() - state.casaWindow().floats();
+                long perEntry = 2L * model.textConfig().numHiddenLayers() * model.textConfig().kvDim();
+                assertTrue(kvFloats <= perEntry * (Math.max(state.textTokens() * 3L / 2, state.textTokens() + 256)),
+                        "KV floats " + kvFloats + " for " + state.textTokens() + " text tokens");
             }
             assertTrue(state.textTokens() >= 2000, "each turn added its text: " + state.textTokens());
         }
@@ -56,8 +61,8 @@ class SessionStreamingTest {
     @Test
     void insertionCacheGrowsByTheImageTokensOfEveryFrame() throws IOException {
         List<RgbImage> frames = frames();
-        try (CasaModel model = CasaModel.load(ROOT.resolve("insert-f32-interleaved"))) {
-            int n = model.tokensPerImage();
+        try (CasaModel model = CasaModel.load(withMaxPositions(ROOT.resolve("insert-f32-interleaved"), 4096))) {
+            int n = model.embedImage(frames.get(0)).tokens();
             Session session = model.newSession(4096);
             DecoderState state = session.state();
             for (int frame = 1; frame <= 60; frame++) {
@@ -75,9 +80,8 @@ class SessionStreamingTest {
         // one message, so the second image opens a new window (model-format.md §4.2). Consecutive images
         // with no text between them share a window: see the decoder tests and the multi_image fixture.
         List<RgbImage> frames = frames();
-        try (CasaModel model = CasaModel.load(ROOT.resolve("casa-f32-all"))) {
-            assertTrue(model.config().preImageTokens().length > 0);
-            int n = model.tokensPerImage();
+        try (CasaModel model = CasaModel.load(withMaxPositions(ROOT.resolve("casa-f32-all"), 8192))) {
+            int n = model.embedImage(frames.get(0)).tokens();
             Session session = model.newSession(512);
             session.addImage(frames.get(0)).addImage(frames.get(1));
             session.ask("two images", GenerationOptions.greedy(2), TokenListener.NONE);
@@ -94,7 +98,7 @@ class SessionStreamingTest {
     @Test
     void longPrefillsReportProgressAndGiveTheSameAnswer() throws IOException {
         List<RgbImage> frames = frames();
-        try (CasaModel model = CasaModel.load(ROOT.resolve("casa-f32-all"))) {
+        try (CasaModel model = CasaModel.load(withMaxPositions(ROOT.resolve("casa-f32-all"), 8192))) {
             String longText = "the circle is red and the square is blue ".repeat(90);
             Session plain = model.newSession(4096);
             plain.addImage(frames.get(1));
@@ -110,5 +114,23 @@ class SessionStreamingTest {
             int[] last = updates.get(updates.size() - 1);
             assertEquals(last[1], last[0], "progress ends at the total");
         }
+    }
+
+    @org.junit.jupiter.api.io.TempDir
+    Path tmp;
+
+    /** A copy of a fixture model whose config allows {@code positions} positions (the fixtures say 256). */
+    private Path withMaxPositions(Path fixture, int positions) throws IOException {
+        Path dir = tmp.resolve(fixture.getFileName() + "-" + positions);
+        java.nio.file.Files.createDirectories(dir);
+        try (var files = java.nio.file.Files.list(fixture)) {
+            for (Path f : files.toList()) {
+                if (java.nio.file.Files.isRegularFile(f)) java.nio.file.Files.copy(f, dir.resolve(f.getFileName()));
+            }
+        }
+        Path config = dir.resolve("config.json");
+        String json = java.nio.file.Files.readString(config).replace("\"max_position_embeddings\": 256", "\"max_position_embeddings\": " + positions);
+        java.nio.file.Files.writeString(config, json);
+        return dir;
     }
 }

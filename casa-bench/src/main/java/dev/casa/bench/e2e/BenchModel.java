@@ -4,8 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.casa.core.kernels.ThreadPool;
 import dev.casa.core.safetensors.ModelWeights;
 import dev.casa.core.safetensors.TensorStore;
-import dev.casa.text.model.CasaConfig;
-import dev.casa.text.model.Decoder;
+import dev.casa.core.config.JsonConfig;
 import dev.casa.vision.VisionEncoder;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -33,13 +32,13 @@ final class BenchModel implements AutoCloseable {
         return new BenchModel(spec, dir, ModelWeights.open(dir), pool);
     }
 
-    CasaConfig config(String fusion) {
+    JsonConfig config(String fusion) {
         ObjectNode json = spec.configJson(fusion);
-        return CasaConfig.parse(json.toString(), dir.resolve("config.json") + " (fusion=" + fusion + ")");
+        return JsonConfig.parse(json.toString(), dir.resolve("config.json") + " (fusion=" + fusion + ")");
     }
 
-    Decoder decoder(String fusion) {
-        return Decoder.load(config(fusion), store, pool);
+    FusedDecoder decoder(String fusion) {
+        return new FusedDecoder(config(fusion), store, pool);
     }
 
     VisionEncoder vision() {

@@ -1,9 +1,8 @@
 package dev.casa.bench.e2e;
 
 import dev.casa.core.kernels.ThreadPool;
-import dev.casa.text.model.Decoder;
-import dev.casa.text.model.DecoderState;
-import dev.casa.text.model.LogitsMode;
+import dev.casa.text.lm.DecoderState;
+import dev.casa.text.lm.LogitsMode;
 import java.nio.file.Path;
 import java.util.Set;
 
@@ -43,7 +42,7 @@ public final class DecodeBench {
 
     static void run(BenchModel model, String fusion, int context, int warmup, int tokens, int threads, double bandwidth) {
         BenchModelSpec spec = model.spec;
-        Decoder decoder = model.decoder(fusion);
+        FusedDecoder decoder = model.decoder(fusion);
         DecoderState state = decoder.newState(context + warmup + tokens + 1, 0);
         int[] prompt = Greedy.prompt(context, spec.vocab(), 1);
         int next = Greedy.argmax(decoder.addTokens(state, prompt, LogitsMode.LAST), spec.vocab());

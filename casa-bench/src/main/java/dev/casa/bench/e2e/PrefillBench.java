@@ -1,9 +1,8 @@
 package dev.casa.bench.e2e;
 
 import dev.casa.core.kernels.ThreadPool;
-import dev.casa.text.model.Decoder;
-import dev.casa.text.model.DecoderState;
-import dev.casa.text.model.LogitsMode;
+import dev.casa.text.lm.DecoderState;
+import dev.casa.text.lm.LogitsMode;
 import java.nio.file.Path;
 import java.util.Set;
 
@@ -33,7 +32,7 @@ public final class PrefillBench {
         System.out.printf("load average at start: %s%n", MachineState.loadAverage());
         try (ThreadPool pool = new ThreadPool(threads); BenchModel model = BenchModel.open(spec, root, pool)) {
             for (String fusion : fusions.equals("both") ? new String[] {"insertion", "casa"} : new String[] {fusions}) {
-                Decoder decoder = model.decoder(fusion);
+                FusedDecoder decoder = model.decoder(fusion);
                 DecoderState state = decoder.newState(promptLength, 0);
                 int[] prompt = Greedy.prompt(promptLength, spec.vocab(), 2);
                 double[] seconds = new double[runs];

@@ -1,10 +1,9 @@
 package dev.casa.bench.e2e;
 
 import dev.casa.core.kernels.ThreadPool;
-import dev.casa.text.model.Decoder;
-import dev.casa.text.model.DecoderState;
-import dev.casa.text.model.ImageInput;
-import dev.casa.text.model.LogitsMode;
+import dev.casa.text.lm.DecoderState;
+import dev.casa.text.lm.ImageInput;
+import dev.casa.text.lm.LogitsMode;
 import dev.casa.vision.VisionEncoder;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -74,7 +73,7 @@ public final class StreamingBench {
     static List<TurnRecord> runFusion(BenchModel model, VisionEncoder vision, String fusion, int turns, int prompt,
                                       int generate, int warmupTurns) {
         BenchModelSpec spec = model.spec;
-        Decoder decoder = model.decoder(fusion);
+        FusedDecoder decoder = model.decoder(fusion);
         int textPerTurn = prompt + generate - 1;
         int total = Math.max(turns, warmupTurns);
         long t0 = System.nanoTime();
@@ -88,7 +87,7 @@ public final class StreamingBench {
         return runTurns(decoder, vision, spec, state, fusion, turns, prompt, generate, true);
     }
 
-    private static List<TurnRecord> runTurns(Decoder decoder, VisionEncoder vision, BenchModelSpec spec, DecoderState state,
+    private static List<TurnRecord> runTurns(FusedDecoder decoder, VisionEncoder vision, BenchModelSpec spec, DecoderState state,
                                              String fusion, int turns, int prompt, int generate, boolean record) {
         List<TurnRecord> out = new ArrayList<>();
         int vocab = spec.vocab();
@@ -129,7 +128,7 @@ public final class StreamingBench {
     }
 
     /** fp32 K and V of the self-attention entries in every layer plus the CASA window keys of every CASA layer. */
-    static long kvBytesUsed(BenchModelSpec spec, Decoder decoder, DecoderState state) {
+    static long kvBytesUsed(BenchModelSpec spec, FusedDecoder decoder, DecoderState state) {
         long perEntry = 2L * spec.kvDim() * Float.BYTES;
         long entries = (long) state.selfAttentionKvEntries() * spec.layers();
         for (int l = 0; l < spec.layers(); l++) entries += state.casaWindowEntries(l);

@@ -1,8 +1,8 @@
 package dev.casa.text.generate;
 
-import dev.casa.text.model.Decoder;
-import dev.casa.text.model.DecoderState;
-import dev.casa.text.model.LogitsMode;
+import dev.casa.text.lm.LanguageModel;
+import dev.casa.text.lm.DecoderState;
+import dev.casa.text.lm.LogitsMode;
 import dev.casa.text.tokenizer.StreamingDecoder;
 import dev.casa.text.tokenizer.Tokenizer;
 import java.util.Arrays;
@@ -12,11 +12,11 @@ import java.util.Arrays;
  * KV cache, until a stop token, the token limit or a full cache.
  */
 public final class Generator {
-    private final Decoder decoder;
+    private final LanguageModel model;
     private final Tokenizer tokenizer;
 
-    public Generator(Decoder decoder, Tokenizer tokenizer) {
-        this.decoder = decoder;
+    public Generator(LanguageModel model, Tokenizer tokenizer) {
+        this.model = model;
         this.tokenizer = tokenizer;
     }
 
@@ -26,14 +26,15 @@ public final class Generator {
      */
     public GenerationResult generate(DecoderState state, float[] lastLogits, int[] history,
                                      GenerationOptions options, TokenListener listener) {
-        int vocab = decoder.config().text().vocabSize();
+        int vocab = model.config().vocabSize();
         if (lastLogits.length < vocab) throw new IllegalArgumentException("need a logits row of " + vocab + " values");
         Sampler sampler = new Sampler(options.sampling());
         StreamingDecoder text = tokenizer.streamingDecoder(true);
         StringBuilder out = new StringBuilder();
-        int[] seen = Arrays.copyOf(history, history.length + options.maxNewTokens());
+        // Grown as tokens come: the limit may be far beyond what the cache lets a generation reach.
+        int[] seen = Arrays.copyOf(history, history.length + 64);
         int seenLength = history.length;
-        int[] generated = new int[options.maxNewTokens()];
+        int[] generated = new int[64];
         int count = 0;
         float[] logits = lastLogits;
         int logitsOffset = lastLogits.length - vocab;
@@ -44,11 +45,13 @@ public final class Generator {
             int next = sampler.next(logits, logitsOffset, vocab, seen, seenLength);
             if (options.isStop(next)) {
                 // The stop token still enters the cache so a conversation can continue after it.
-                if (state.selfAttentionKvEntries() < state.capacity()) decoder.addTokens(state, new int[] {next}, LogitsMode.NONE);
+                if (state.selfAttentionKvEntries() < state.capacity()) model.addTokens(state, new int[] {next}, LogitsMode.NONE);
                 reason = StopReason.STOP_TOKEN;
                 stopToken = next;
                 break;
             }
+            if (count == generated.length) generated = Arrays.copyOf(generated, 2 * count);
+            if (seenLength == seen.length) seen = Arrays.copyOf(seen, 2 * seenLength);
             generated[count++] = next;
             seen[seenLength++] = next;
             // A padding row of the embedding (an id the tokenizer does not define) has no text; HF's
@@ -61,7 +64,7 @@ public final class Generator {
                 break;
             }
             boolean needLogits = count < options.maxNewTokens();
-            logits = decoder.addTokens(state, new int[] {next}, needLogits ? LogitsMode.LAST : LogitsMode.NONE);
+            logits = model.addTokens(state, new int[] {next}, needLogits ? LogitsMode.LAST : LogitsMode.NONE);
             logitsOffset = 0;
         }
         String tail = text.finish();

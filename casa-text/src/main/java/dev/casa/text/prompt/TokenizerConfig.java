@@ -1,51 +1,75 @@
 package dev.casa.text.prompt;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.casa.core.config.JsonConfig;
+import dev.casa.core.config.ModelFormatException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * The parts of {@code tokenizer_config.json} the library reads: {@code bos_token}, {@code eos_token}
- * (a string or an AddedToken object with {@code content}) and {@code chat_template} (a string, or a
- * list of named templates of which "default" is used).
+ * What the library reads of a model's tokenizer_config.json ({@code bos_token}, {@code eos_token}: a
+ * string or an AddedToken object with {@code content}) and its chat template. The template is the
+ * processor's own when the directory has one ({@code chat_template.jinja}, then {@code chat_template.json}),
+ * as HF processors prefer, else tokenizer_config.json's {@code chat_template} (a string, or a list of
+ * named templates of which "default" is used).
  */
 public record TokenizerConfig(String bosToken, String eosToken, String chatTemplate) {
 
+    /** Chat templates are text; anything larger is not one. */
+    static final long MAX_TEMPLATE_BYTES = 1L << 20;
+
     public static TokenizerConfig empty() { return new TokenizerConfig(null, null, null); }
 
-    /** Reads {@code dir/tokenizer_config.json}; absent file: {@link #empty()}. */
+    /** Reads what {@code dir} has; every file is optional. */
     public static TokenizerConfig load(Path dir) {
         Path file = dir.resolve("tokenizer_config.json");
-        if (!Files.exists(file)) return empty();
-        JsonNode root;
-        try {
-            root = new ObjectMapper().readTree(Files.readString(file));
-        } catch (IOException e) {
-            throw new IllegalArgumentException(file + ": not readable JSON: " + e.getMessage(), e);
+        String bos = null, eos = null, template = null;
+        if (Files.exists(file)) {
+            JsonConfig c = JsonConfig.read(file);
+            bos = tokenText(c, "bos_token");
+            eos = tokenText(c, "eos_token");
+            template = template(c);
         }
-        if (root == null || !root.isObject()) throw new IllegalArgumentException(file + ": expected a JSON object");
-        return new TokenizerConfig(tokenText(root.get("bos_token"), file, "bos_token"),
-                tokenText(root.get("eos_token"), file, "eos_token"), template(root.get("chat_template"), file));
+        Path jinja = dir.resolve("chat_template.jinja");
+        Path json = dir.resolve("chat_template.json");
+        if (Files.exists(jinja)) {
+            template = readTemplate(jinja);
+        } else if (Files.exists(json)) {
+            JsonConfig c = JsonConfig.read(json);
+            template = template(c);
+            if (template == null) throw c.error("chat_template", "missing required key");
+        }
+        return new TokenizerConfig(bos, eos, template);
     }
 
-    private static String tokenText(JsonNode n, Path file, String key) {
+    private static String readTemplate(Path file) {
+        try {
+            if (Files.size(file) > MAX_TEMPLATE_BYTES) throw new ModelFormatException(file + ": over the " + MAX_TEMPLATE_BYTES + "-byte limit for a chat template");
+            return Files.readString(file);
+        } catch (IOException e) {
+            throw new ModelFormatException(file + ": cannot read: " + e.getMessage(), e);
+        }
+    }
+
+    private static String tokenText(JsonConfig c, String key) {
+        JsonNode n = c.node(key);
         if (n == null || n.isNull()) return null;
         if (n.isTextual()) return n.asText();
         if (n.isObject() && n.path("content").isTextual()) return n.get("content").asText();
-        throw new IllegalArgumentException(file + ": " + key + " must be a string or an object with \"content\"");
+        throw c.error(key, "expected a string or an object with \"content\", found " + JsonConfig.describe(n));
     }
 
-    private static String template(JsonNode n, Path file) {
+    private static String template(JsonConfig c) {
+        JsonNode n = c.node("chat_template");
         if (n == null || n.isNull()) return null;
         if (n.isTextual()) return n.asText();
         if (n.isArray()) {
             for (JsonNode t : n) {
                 if ("default".equals(t.path("name").asText()) && t.path("template").isTextual()) return t.get("template").asText();
             }
-            throw new IllegalArgumentException(file + ": chat_template list has no \"default\" template");
+            throw c.error("chat_template", "a list of named templates without a \"default\" one");
         }
-        throw new IllegalArgumentException(file + ": chat_template must be a string or a list of named templates");
+        throw c.error("chat_template", "expected a string or a list of named templates, found " + JsonConfig.describe(n));
     }
 }

@@ -12,6 +12,9 @@ import dev.casa.core.io.NpyArray;
 import dev.casa.core.kernels.ThreadPool;
 import dev.casa.core.safetensors.ModelWeights;
 import dev.casa.core.safetensors.TensorStore;
+import dev.casa.text.lm.DecoderState;
+import dev.casa.text.lm.ImageInput;
+import dev.casa.text.lm.LogitsMode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -80,7 +83,7 @@ class FixtureLogitsTest {
     }
 
     private static void checkCase(Path dir, Path caseDir) throws IOException {
-        CasaConfig config = CasaConfig.load(dir);
+        TinyConfig config = TinyConfig.load(dir);
         try (TensorStore store = ModelWeights.open(dir)) {
             Decoder decoder = Decoder.load(config, store, POOL);
             int vocab = config.text().vocabSize();

@@ -8,15 +8,15 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /** In-memory tensors for tests. */
-final class MapTensorStore implements TensorStore {
+public final class MapTensorStore implements TensorStore {
     private final Map<String, Tensor> tensors = new TreeMap<>();
 
-    MapTensorStore put(Tensor t) {
+    public MapTensorStore put(Tensor t) {
         tensors.put(t.name(), t);
         return this;
     }
 
-    MapTensorStore remove(String name) {
+    public MapTensorStore remove(String name) {
         tensors.remove(name);
         return this;
     }

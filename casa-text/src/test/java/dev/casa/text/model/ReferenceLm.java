@@ -1,5 +1,8 @@
 package dev.casa.text.model;
 
+import dev.casa.text.casa.ImageRope;
+import dev.casa.text.lm.ImageInput;
+import dev.casa.text.lm.TextConfig;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -9,7 +12,7 @@ import java.util.List;
  */
 final class ReferenceLm {
     private final TinyModel m;
-    private final CasaConfig c;
+    private final TinyConfig c;
     private final TextConfig t;
 
     ReferenceLm(TinyModel m) {
@@ -20,7 +23,7 @@ final class ReferenceLm {
 
     /** Logits {@code [T][V]} for the request. */
     double[][] logits(int[] tokens, List<ImageInput> images) {
-        return c.fusion() == Fusion.CASA ? casa(tokens, images) : insertion(tokens, images);
+        return c.fusion() == TinyConfig.Fusion.CASA ? casa(tokens, images) : insertion(tokens, images);
     }
 
     private double[][] casa(int[] tokens, List<ImageInput> images) {
@@ -146,10 +149,11 @@ final class ReferenceLm {
     }
 
     private double act(double x) {
-        return switch (t.hiddenAct()) {
+        return switch (t.activation()) {
             case SILU -> x / (1 + Math.exp(-x));
             case GELU -> 0.5 * x * (1 + erf(x / Math.sqrt(2)));
             case GELU_TANH -> 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x)));
+            default -> throw new IllegalArgumentException("no reference for " + t.activation());
         };
     }
 
@@ -193,8 +197,8 @@ final class ReferenceLm {
         for (int hh = 0; hh < heads; hh++) {
             for (int k = 0; k < hd / 2; k++) {
                 double angle = pos * Math.pow(t.ropeTheta(), -2.0 * k / hd);
-                int a = t.ropeStyle() == dev.casa.core.kernels.RopeStyle.INTERLEAVED ? hh * hd + 2 * k : hh * hd + k;
-                int b = t.ropeStyle() == dev.casa.core.kernels.RopeStyle.INTERLEAVED ? a + 1 : a + hd / 2;
+                int a = t.rope() == dev.casa.core.kernels.RopeStyle.INTERLEAVED ? hh * hd + 2 * k : hh * hd + k;
+                int b = t.rope() == dev.casa.core.kernels.RopeStyle.INTERLEAVED ? a + 1 : a + hd / 2;
                 out[a] = x[a] * Math.cos(angle) - x[b] * Math.sin(angle);
                 out[b] = x[b] * Math.cos(angle) + x[a] * Math.sin(angle);
             }

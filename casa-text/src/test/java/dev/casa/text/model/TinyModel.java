@@ -13,23 +13,23 @@ import java.util.Random;
  * reference) and as tensors (for the decoder). Every other matrix is stored as BF16, with values
  * that are exactly representable in BF16, so both sides see the same numbers.
  */
-final class TinyModel {
-    String fusion = "casa";
-    String textModelType = "helium";
-    int vocab = 40, hidden = 16, intermediate = 24, layers = 3, heads = 4, kvHeads = 2, headDim = 6;
-    String act = "silu";
-    String ropeStyle = null;           // null: default from model_type
-    boolean tie = false, attentionBias = false, oBias = false, mlpBias = false;
-    String casaLayers = "[0, 2]";
-    boolean share = false;
-    String imageRope = "window_start";
-    long seed = 1;
+public final class TinyModel {
+    public String fusion = "casa";
+    public String textModelType = "helium";
+    public int vocab = 40, hidden = 16, intermediate = 24, layers = 3, heads = 4, kvHeads = 2, headDim = 6;
+    public String act = "silu";
+    public String ropeStyle = null;           // null: default from model_type
+    public boolean tie = false, attentionBias = false, oBias = false, mlpBias = false;
+    public String casaLayers = "[0, 2]";
+    public boolean share = false;
+    public String imageRope = "window_start";
+    public long seed = 1;
 
     final Map<String, float[]> values = new LinkedHashMap<>();
     final Map<String, long[]> shapes = new LinkedHashMap<>();
     private final List<String> bf16 = new ArrayList<>();
 
-    String configJson() {
+    public String configJson() {
         return """
             {"model_type": "casa", "fusion": "%s",
              "text_config": {"model_type": "%s", "vocab_size": %d, "hidden_size": %d, "intermediate_size": %d,
@@ -43,11 +43,11 @@ final class TinyModel {
                 casaLayers, share, imageRope);
     }
 
-    CasaConfig config() { return CasaConfig.parse(configJson(), "test/config.json"); }
+    public TinyConfig config() { return TinyConfig.parse(configJson(), "test/config.json"); }
 
     /** Generates the weights the config asks for. */
-    TinyModel build() {
-        CasaConfig c = config();
+    public TinyModel build() {
+        TinyConfig c = config();
         Random rnd = new Random(seed);
         String p = "language_model.";
         matrix(rnd, p + "model.embed_tokens.weight", vocab, hidden, 1.0);
@@ -62,7 +62,7 @@ final class TinyModel {
             linear(rnd, l + "mlp.gate_proj", intermediate, hidden, mlpBias);
             linear(rnd, l + "mlp.up_proj", intermediate, hidden, mlpBias);
             linear(rnd, l + "mlp.down_proj", hidden, intermediate, mlpBias);
-            if (c.fusion() == Fusion.CASA && !share && c.casa().isCasaLayer(i)) {
+            if (c.fusion() == TinyConfig.Fusion.CASA && !share && c.casa().isCasaLayer(i)) {
                 norm(rnd, l + "casa_layernorm.weight");
                 attention(rnd, l + "casa_attn.", qd, kvd);
             }
@@ -107,7 +107,7 @@ final class TinyModel {
         return Float.intBitsToFloat(Float.floatToRawIntBits(f) & 0xFFFF0000);
     }
 
-    MapTensorStore store() {
+    public MapTensorStore store() {
         MapTensorStore s = new MapTensorStore();
         for (var e : values.entrySet()) {
             long[] shape = shapes.get(e.getKey());
@@ -117,7 +117,7 @@ final class TinyModel {
         return s;
     }
 
-    float[] get(String name) {
+    public float[] get(String name) {
         float[] v = values.get(name);
         if (v == null) throw new IllegalArgumentException("no tensor " + name + " in " + Arrays.toString(values.keySet().toArray()));
         return v;
@@ -126,7 +126,7 @@ final class TinyModel {
     boolean has(String name) { return values.containsKey(name); }
 
     /** Random image embeddings {@code [n, hidden]}. */
-    float[] image(long imageSeed, int n) {
+    public float[] image(long imageSeed, int n) {
         Random rnd = new Random(imageSeed);
         float[] e = new float[n * hidden];
         for (int i = 0; i < e.length; i++) e[i] = (float) rnd.nextGaussian();

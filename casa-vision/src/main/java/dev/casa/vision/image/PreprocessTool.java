@@ -1,13 +1,19 @@
 package dev.casa.vision.image;
 
+import dev.casa.core.io.AtomicFiles;
 import dev.casa.core.io.Npy;
+import dev.casa.vision.processor.ImageProcessor;
+import dev.casa.vision.processor.ImageProcessors;
+import dev.casa.vision.processor.ProcessedImage;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 
 /**
- * {@code casa preprocess --config preprocessor_config.json --image IMG --out PIXELS.npy}
- * (forward-cli.md): writes the §5 pixel values as float32 [C, H, W], a NumPy v1.0 .npy file.
+ * {@code casa preprocess --config preprocessor_config.json --image IMG --out PIXELS.npy [--meta-out META.json]}
+ * (forward-cli.md, hf-models.md): writes the pixel values HF's slow image processor of that config gives
+ * for the image (SigLIP [C, H, W]; Qwen2-VL [patches, C·T·P·P]; Idefics3 [tiles, C, H, W]) as a NumPy v1.0
+ * float32 .npy file, and optionally the layout ({@code image_grid_thw}, or tile rows and cols) as JSON.
  * On bad input: one line on {@code err}, exit status 2, and no output file (the result is written to a
  * temporary file beside the target and moved into place only when complete, by {@link Npy}).
  */
@@ -16,12 +22,24 @@ public final class PreprocessTool {
     public static final int BAD_INPUT = 2;
 
     public int run(Path config, Path image, Path out, PrintStream err) {
+        return run(config, image, out, null, err);
+    }
+
+    /** As {@link #run(Path, Path, Path, PrintStream)}, also writing the layout to {@code metaOut} when not null. */
+    public int run(Path config, Path image, Path out, Path metaOut, PrintStream err) {
         try {
-            ImagePreprocessor preprocessor = new ImagePreprocessor(PreprocessorConfig.load(config));
-            RgbImage rgb = ImageDecoder.decode(image);
-            RgbImage resized = preprocessor.resize(rgb);
-            float[] pixels = preprocessor.preprocess(resized); // already at size: not resized again
-            Npy.writeFloats(out, pixels, ImagePreprocessor.CHANNELS, resized.height(), resized.width());
+            ImageProcessor processor = ImageProcessors.load(config);
+            ProcessedImage p = processor.process(ImageDecoder.decode(image));
+            Npy.writeFloats(out, p.pixels(), p.shape());
+            if (metaOut != null) {
+                try {
+                    byte[] meta = (ImageProcessors.metaJson(p.layout()) + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                    AtomicFiles.write(metaOut, channel -> AtomicFiles.writeFully(channel, java.nio.ByteBuffer.wrap(meta)));
+                } catch (IOException e) {
+                    java.nio.file.Files.deleteIfExists(out);
+                    throw e;
+                }
+            }
             return OK;
         } catch (ImageDecodeException | IllegalArgumentException | IllegalStateException e) {
             err.println("casa preprocess: " + oneLine(e.getMessage()));

@@ -1,0 +1,73 @@
+package dev.casa.family;
+
+import dev.casa.core.config.JsonConfig;
+import dev.casa.core.config.ModelFormatException;
+import dev.casa.core.kernels.ThreadPool;
+import dev.casa.core.safetensors.ModelWeights;
+import dev.casa.core.safetensors.TensorStore;
+import dev.casa.text.generate.GenerationConfig;
+import dev.casa.text.prompt.TokenizerConfig;
+import dev.casa.text.tokenizer.Tokenizer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * A model folder as downloaded (HF layout): config.json parsed once, the other files read on demand by
+ * the family that loads it. Errors name the file.
+ */
+public final class ModelDirectory {
+    private final Path dir;
+    private final JsonConfig config;
+    private final ThreadPool pool;
+
+    private ModelDirectory(Path dir, JsonConfig config, ThreadPool pool) {
+        this.dir = dir;
+        this.config = config;
+        this.pool = pool;
+    }
+
+    /** Opens {@code dir} and parses its config.json. */
+    public static ModelDirectory open(Path dir, ThreadPool pool) {
+        if (!Files.isDirectory(dir)) throw new ModelFormatException(dir + ": not a model directory");
+        Path file = dir.resolve("config.json");
+        if (!Files.exists(file)) throw new ModelFormatException(file + ": file not found (a model directory needs config.json)");
+        return new ModelDirectory(dir, JsonConfig.read(file), pool);
+    }
+
+    public Path path() { return dir; }
+
+    /** config.json, parsed once. */
+    public JsonConfig config() { return config; }
+
+    public ThreadPool pool() { return pool; }
+
+    public Path file(String name) { return dir.resolve(name); }
+
+    public boolean has(String name) { return Files.exists(dir.resolve(name)); }
+
+    /** tokenizer.json (required). */
+    public Tokenizer tokenizer() {
+        Path file = dir.resolve("tokenizer.json");
+        if (!Files.exists(file)) throw new ModelFormatException(file + ": file not found (a model directory needs tokenizer.json)");
+        return Tokenizer.fromFile(file);
+    }
+
+    /** tokenizer_config.json and the chat template files, all optional. */
+    public TokenizerConfig tokenizerConfig() { return TokenizerConfig.load(dir); }
+
+    /** generation_config.json, or every default when absent. */
+    public GenerationConfig generationConfig() {
+        Path file = dir.resolve("generation_config.json");
+        return Files.exists(file) ? JsonConfig.read(file).bind(GenerationConfig.class) : GenerationConfig.empty();
+    }
+
+    /** A required file of the directory; {@code why} says who needs it. */
+    public Path require(String name, String why) {
+        Path file = dir.resolve(name);
+        if (!Files.exists(file)) throw new ModelFormatException(file + ": file not found (" + why + ")");
+        return file;
+    }
+
+    /** The weights: model.safetensors, or the shards of model.safetensors.index.json (memory-mapped). */
+    public TensorStore openWeights() { return ModelWeights.open(dir); }
+}

@@ -1,0 +1,166 @@
+package dev.casa.family.casa;
+
+import dev.casa.core.config.JsonConfig;
+import dev.casa.core.config.ModelFormatException;
+import dev.casa.core.kernels.ThreadPool;
+import dev.casa.core.nn.TensorBinder;
+import dev.casa.core.safetensors.TensorStore;
+import dev.casa.family.ModelDirectory;
+import dev.casa.family.ModelFamily;
+import dev.casa.family.ModelParts;
+import dev.casa.family.StopTokens;
+import dev.casa.image.ImageEncoder;
+import dev.casa.image.SiglipImageEncoder;
+import dev.casa.text.casa.CasaConfig;
+import dev.casa.text.casa.CasaLayers;
+import dev.casa.text.casa.ImageRope;
+import dev.casa.text.fusion.CasaFusion;
+import dev.casa.text.fusion.Fusion;
+import dev.casa.text.fusion.InsertionFusion;
+import dev.casa.text.generate.GenerationConfig;
+import dev.casa.text.lm.LanguageModel;
+import dev.casa.text.lm.LanguageModelWeights;
+import dev.casa.text.lm.LmTensorNames;
+import dev.casa.text.lm.TextConfig;
+import dev.casa.text.prompt.ImageTokens;
+import dev.casa.text.prompt.PromptBuilder;
+import dev.casa.text.prompt.TokenizerConfig;
+import dev.casa.text.tokenizer.Tokenizer;
+import dev.casa.vision.VisionEncoder;
+import dev.casa.vision.image.PreprocessorConfig;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Our CASA format (model-format.md): a SigLIP tower and projector feeding a Helium/Llama decoder, with
+ * CASA layers or by insertion, tensors under {@code language_model.}, {@code vision_tower.},
+ * {@code multi_modal_projector.}.
+ */
+public final class CasaFamily implements ModelFamily {
+    static final LmTensorNames NAMES = new LmTensorNames("language_model.model.", "language_model.lm_head.weight");
+    private static final Pattern LAYER_NAME = Pattern.compile(Pattern.quote(NAMES.layers()) + "(\\d+)\\.(.+)");
+
+    @Override
+    public List<String> modelTypes() { return List.of("casa"); }
+
+    /** config.json's records, resolved against each other (CASA layers against the layer count). */
+    public record Configs(CasaFormatConfig format, TextConfig text, CasaConfig casa, int[] casaLayers, ImageRope imageRope) {
+        public boolean casaFusion() { return casa != null; }
+    }
+
+    /** Binds and checks config.json; errors name the file and the dotted key. */
+    public static Configs configs(JsonConfig c) {
+        CasaFormatConfig format = c.bind(CasaFormatConfig.class);
+        TextConfig text = c.bind("text_config", TextConfig.class);
+        c.check("", () -> {
+            format.checkTokenIds(text.vocabSize());
+            return null;
+        });
+        if (format.fusionKind() == CasaFormatConfig.Fusion.INSERTION) return new Configs(format, text, null, new int[0], null);
+        CasaConfig casa = c.bind("casa_config", CasaConfig.class);
+        int[] layers = c.check("casa_config", () -> casa.layers(text.numHiddenLayers()));
+        ImageRope rope = c.check("casa_config", () -> casa.imageRope(text.multimodalRope()));
+        return new Configs(format, text, casa, layers, rope);
+    }
+
+    /**
+     * Binds the language model and its CASA layers from {@code store}; every unbound tensor that is not the
+     * vision side's and looks misplaced or misspelt is an error naming it.
+     */
+    public static LanguageModel languageModel(Configs cfg, TensorStore store, ThreadPool pool) {
+        TensorBinder b = new TensorBinder(store);
+        LanguageModelWeights weights = LanguageModelWeights.bind(b, NAMES, cfg.text());
+        CasaLayers casa = cfg.casaFusion()
+                ? CasaLayers.bind(b, NAMES, cfg.text(), cfg.casaLayers(), cfg.casa().shareProjections(), cfg.imageRope()) : null;
+        b.rejectUnused(name -> unusedProblem(name, cfg, casa));
+        return new LanguageModel(cfg.text(), weights, casa, pool);
+    }
+
+    @Override
+    public ModelParts load(ModelDirectory dir) {
+        JsonConfig c = dir.config();
+        Configs cfg = configs(c);
+        TextConfig text = cfg.text();
+        Tokenizer tokenizer = dir.tokenizer();
+        if (tokenizer.vocabSize() > text.vocabSize()) {
+            throw new ModelFormatException(dir.file("tokenizer.json") + ": the tokenizer defines " + tokenizer.vocabSize()
+                    + " ids but text_config.vocab_size is " + text.vocabSize());
+        }
+        TokenizerConfig tokenizerConfig = dir.tokenizerConfig();
+        GenerationConfig generation = dir.generationConfig();
+        TensorStore store = dir.openWeights();
+        try {
+            LanguageModel lm = languageModel(cfg, store, dir.pool());
+            ImageEncoder images = null;
+            if (c.has("vision_config")) {
+                VisionEncoder vision = VisionEncoder.load(c.root(), store, dir.pool());
+                PreprocessorConfig pre = PreprocessorConfig.load(dir.require("preprocessor_config.json", "needed by a model with a vision tower"));
+                if (vision.embeddingSize() != text.hiddenSize()) {
+                    throw c.error("text_config.hidden_size", "the projector outputs " + vision.embeddingSize()
+                            + " features but text_config.hidden_size is " + text.hiddenSize());
+                }
+                images = new SiglipImageEncoder(pre, vision);
+            }
+            int bos = text.bosTokenId() != null ? text.bosTokenId() : -1;
+            PromptBuilder prompts = new PromptBuilder(tokenizerConfig.chatTemplate(), s -> tokenizer.encode(s, false),
+                    tokenizerConfig.bosToken(), tokenizerConfig.eosToken(), bos,
+                    PromptBuilder.ContentStyle.TEXT_WITH_PLACEHOLDER, PromptBuilder.IMAGE_PLACEHOLDER);
+            int[] pre = cfg.format().preImageTokens(), post = cfg.format().postImageTokens();
+            Fusion fusion = cfg.casaFusion() ? new CasaFusion() : new InsertionFusion(text.hiddenSize());
+            String arch = "casa format, " + (cfg.casaFusion() ? "CASA fusion, layers " + java.util.Arrays.toString(cfg.casaLayers())
+                    + ", share_projections=" + cfg.casa().shareProjections() + ", image_rope=" + cfg.imageRope() : "insertion fusion");
+            return new ModelParts("casa", arch, lm, tokenizer, prompts, images,
+                    images == null ? null : img -> ImageTokens.atPoint(pre, post), fusion,
+                    StopTokens.of(generation, text, tokenizerConfig, tokenizer), generation, store);
+        } catch (RuntimeException e) {
+            store.close();
+            throw e;
+        }
+    }
+
+    /** Why an unbound tensor is wrong, or null when it belongs elsewhere or is unknown (model-format.md §1). */
+    private static String unusedProblem(String name, Configs cfg, CasaLayers casa) {
+        TextConfig t = cfg.text();
+        if (name.startsWith("vision_tower.") || name.startsWith("multi_modal_projector.")) return null;
+        Matcher m = LAYER_NAME.matcher(name);
+        if (m.matches() && isKnownLayerSuffix(m.group(2))) {
+            String suffix = m.group(2);
+            long index;
+            try {
+                index = Long.parseLong(m.group(1));
+            } catch (NumberFormatException e) {
+                index = Long.MAX_VALUE;
+            }
+            if (index >= t.numHiddenLayers()) return "layer " + m.group(1) + " does not exist (num_hidden_layers=" + t.numHiddenLayers() + ")";
+            if (suffix.startsWith("casa_")) {
+                if (casa == null) return "CASA tensor in a model with fusion=insertion";
+                if (casa.shareProjections()) return "CASA tensor but casa_config.share_projections=true";
+                return "layer " + index + " is not in casa_config.layers " + java.util.Arrays.toString(cfg.casaLayers());
+            }
+            if (suffix.startsWith("mlp.") && suffix.endsWith(".bias")) return "MLP bias but text_config.mlp_bias=false";
+            if (suffix.endsWith(".bias")) return "attention bias but text_config.attention_bias=false";
+            return null;
+        }
+        if (!name.startsWith("language_model.") && (name.startsWith("model.") || name.startsWith("lm_head."))) {
+            return "missing the 'language_model.' prefix";
+        }
+        return null;
+    }
+
+    private static boolean isKnownLayerSuffix(String suffix) {
+        if (suffix.equals("input_layernorm.weight") || suffix.equals("post_attention_layernorm.weight")
+                || suffix.equals("casa_layernorm.weight")) {
+            return true;
+        }
+        for (String proj : List.of("gate_proj", "up_proj", "down_proj")) {
+            if (suffix.equals("mlp." + proj + ".weight") || suffix.equals("mlp." + proj + ".bias")) return true;
+        }
+        for (String attn : List.of("self_attn.", "casa_attn.")) {
+            for (String proj : List.of("q_proj", "k_proj", "v_proj", "o_proj")) {
+                if (suffix.equals(attn + proj + ".weight") || suffix.equals(attn + proj + ".bias")) return true;
+            }
+        }
+        return false;
+    }
+}
