@@ -76,7 +76,13 @@ public final class CasaModel implements AutoCloseable {
 
     public TextConfig textConfig() { return parts.languageModel().config(); }
 
-    public Tokenizer tokenizer() { return parts.tokenizer(); }
+    /** The tokenizer; a model directory without tokenizer.json runs token-id requests only. */
+    public Tokenizer tokenizer() {
+        if (parts.tokenizer() == null) {
+            throw new IllegalStateException(dir.resolve("tokenizer.json") + ": file not found (needed to encode and decode text)");
+        }
+        return parts.tokenizer();
+    }
 
     public LanguageModel languageModel() { return parts.languageModel(); }
 

@@ -2,6 +2,7 @@ package dev.casa.cli;
 
 import dev.casa.CasaModel;
 import dev.casa.ForwardRequest;
+import dev.casa.Parity;
 import dev.casa.core.io.Npy;
 import dev.casa.vision.image.ImageDecoder;
 import dev.casa.vision.image.RgbImage;
@@ -11,7 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.OptionalInt;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -44,35 +44,13 @@ public final class ForwardCommand implements Callable<Integer> {
         }
         ForwardRequest req = ForwardRequest.parse(request);
         try (CasaModel model = modelOptions.load()) {
-            int[] tokens = req.tokens() != null ? req.tokens() : model.tokenizer().encode(req.text(), true);
             List<RgbImage> images = new ArrayList<>();
             for (Path p : req.images()) {
                 if (!Files.exists(p)) throw new IllegalArgumentException("image not found: " + p);
                 images.add(ImageDecoder.decode(p));
             }
-            if (!images.isEmpty() && !model.hasVision()) throw new IllegalArgumentException("the request has images but the model has no vision tower");
-            OptionalInt placeholder = model.placeholderTokenId();
-            int[] insertAt = req.insertAt();
-            int prefillTokens;
-            if (placeholder.isPresent()) {
-                if (!req.hfForm() && !images.isEmpty()) {
-                    throw new IllegalArgumentException(request + ": this model takes images through placeholder tokens: give "
-                            + "\"input_ids\" (placeholders expanded) and \"images\": [paths] (hf-models.md)");
-                }
-                insertAt = new int[images.size()];
-                prefillTokens = req.prefillTokens() != null ? req.prefillTokens() : afterLastPlaceholder(tokens, placeholder.getAsInt());
-            } else {
-                if (req.hfForm() && !images.isEmpty()) {
-                    throw new IllegalArgumentException(request + ": this model attaches images at insertion points: give "
-                            + "\"tokens\" and \"images\": [{\"path\", \"insert_at\"}] (forward-cli.md)");
-                }
-                if (req.hfForm()) insertAt = new int[0];
-                for (int p : insertAt) {
-                    if (p > tokens.length) throw new IllegalArgumentException(request + ": insert_at " + p + " is beyond the " + tokens.length + " tokens");
-                }
-                prefillTokens = req.prefillTokens() != null ? req.prefillTokens() : 0;
-            }
-            float[] logits = model.forward(tokens, images, insertAt, mode.equals("prefill"), prefillTokens);
+            int[] tokens = req.tokens() != null ? req.tokens() : model.tokenizer().encode(req.text(), true);
+            float[] logits = Parity.logits(model, req, tokens, images, mode.equals("prefill"));
             if (pixelsOut != null) writePixels(model, images);
             try {
                 Npy.writeFloats(out, logits, tokens.length, model.textConfig().vocabSize());
@@ -82,13 +60,6 @@ public final class ForwardCommand implements Callable<Integer> {
             }
             return 0;
         }
-    }
-
-    /** HF's default decode split: everything up to the last image placeholder in one pass (1 for text only). */
-    static int afterLastPlaceholder(int[] tokens, int placeholder) {
-        int last = -1;
-        for (int j = 0; j < tokens.length; j++) if (tokens[j] == placeholder) last = j;
-        return last < 0 ? Math.min(1, tokens.length) : last + 1;
     }
 
     /**

@@ -45,11 +45,32 @@ public final class ModelDirectory {
 
     public boolean has(String name) { return Files.exists(dir.resolve(name)); }
 
-    /** tokenizer.json (required). */
+    /**
+     * tokenizer.json, or null when the directory has none: such a model still runs token-id requests
+     * ({@code casa forward}), but cannot encode text.
+     */
     public Tokenizer tokenizer() {
         Path file = dir.resolve("tokenizer.json");
-        if (!Files.exists(file)) throw new ModelFormatException(file + ": file not found (a model directory needs tokenizer.json)");
+        if (!Files.exists(file)) return null;
         return Tokenizer.fromFile(file);
+    }
+
+    /** A tokenizer defining more ids than the model's vocabulary is an error naming both. */
+    public void checkVocab(Tokenizer tokenizer, int vocabSize, String key) {
+        if (tokenizer != null && tokenizer.vocabSize() > vocabSize) {
+            throw new ModelFormatException(dir.resolve("tokenizer.json") + ": the tokenizer defines " + tokenizer.vocabSize()
+                    + " ids but " + key + " is " + vocabSize);
+        }
+    }
+
+    /** Text → ids without added special tokens; without tokenizer.json, an error saying so. */
+    public static java.util.function.Function<String, int[]> encoder(Tokenizer tokenizer, Path dir) {
+        if (tokenizer == null) {
+            return s -> {
+                throw new IllegalStateException(dir.resolve("tokenizer.json") + ": file not found (needed to encode text)");
+            };
+        }
+        return s -> tokenizer.encode(s, false);
     }
 
     /** tokenizer_config.json and the chat template files, all optional. */

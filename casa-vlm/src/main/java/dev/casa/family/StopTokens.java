@@ -15,7 +15,7 @@ public final class StopTokens {
     public static int[] of(GenerationConfig gen, TextConfig text, TokenizerConfig tc, Tokenizer tokenizer) {
         List<Integer> ids = new ArrayList<>(gen.eosTokenIds());
         if (ids.isEmpty()) ids.addAll(text.eosTokenIds());
-        if (ids.isEmpty() && tc.eosToken() != null) {
+        if (ids.isEmpty() && tc.eosToken() != null && tokenizer != null) {
             OptionalInt id = tokenizer.tokenId(tc.eosToken());
             if (id.isPresent()) ids.add(id.getAsInt());
         }

@@ -51,35 +51,8 @@ public final class PlaceholderFusion implements Fusion {
         }
         e = 0;
         for (int r = 0; r < tokens.length; r++) if (tokens[r] == imageTokenId) rows[e++] = r;
-        int[] positions = multimodalRope ? mropePositions(tokens, images, state.nextPosition()) : null;
+        int[] positions = multimodalRope ? RopeIndex.positions(tokens, imageTokenId, images, state.nextPosition()) : null;
         return new DecoderInput(tokens.clone(), rows, embeddings, positions, null);
-    }
-
-    /** HF get_rope_index for still images, continuing from {@code next}. */
-    private int[] mropePositions(int[] tokens, List<ImageInput> images, int next) {
-        int[] pos = new int[tokens.length * 3];
-        int image = 0, left = 0, r = 0, start = 0, cols = 1;
-        for (int j = 0; j < tokens.length; j++) {
-            if (tokens[j] == imageTokenId) {
-                if (left == 0) {
-                    ImageInput img = images.get(image++);
-                    if (!img.hasGrid()) throw new IllegalArgumentException("M-RoPE needs the token grid of image " + (image - 1));
-                    left = img.numTokens();
-                    r = 0;
-                    start = next;
-                    next = start + Math.max(img.gridRows(), img.gridCols());
-                    cols = img.gridCols();
-                }
-                pos[3 * j] = start;
-                pos[3 * j + 1] = start + r / cols;
-                pos[3 * j + 2] = start + r % cols;
-                r++;
-                left--;
-            } else {
-                pos[3 * j] = pos[3 * j + 1] = pos[3 * j + 2] = next++;
-            }
-        }
-        return pos;
     }
 
     @Override

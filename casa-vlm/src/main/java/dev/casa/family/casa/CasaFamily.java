@@ -83,10 +83,7 @@ public final class CasaFamily implements ModelFamily {
         Configs cfg = configs(c);
         TextConfig text = cfg.text();
         Tokenizer tokenizer = dir.tokenizer();
-        if (tokenizer.vocabSize() > text.vocabSize()) {
-            throw new ModelFormatException(dir.file("tokenizer.json") + ": the tokenizer defines " + tokenizer.vocabSize()
-                    + " ids but text_config.vocab_size is " + text.vocabSize());
-        }
+        dir.checkVocab(tokenizer, text.vocabSize(), "text_config.vocab_size");
         TokenizerConfig tokenizerConfig = dir.tokenizerConfig();
         GenerationConfig generation = dir.generationConfig();
         TensorStore store = dir.openWeights();
@@ -103,7 +100,7 @@ public final class CasaFamily implements ModelFamily {
                 images = new SiglipImageEncoder(pre, vision);
             }
             int bos = text.bosTokenId() != null ? text.bosTokenId() : -1;
-            PromptBuilder prompts = new PromptBuilder(tokenizerConfig.chatTemplate(), s -> tokenizer.encode(s, false),
+            PromptBuilder prompts = new PromptBuilder(tokenizerConfig.chatTemplate(), ModelDirectory.encoder(tokenizer, dir.path()),
                     tokenizerConfig.bosToken(), tokenizerConfig.eosToken(), bos,
                     PromptBuilder.ContentStyle.TEXT_WITH_PLACEHOLDER, PromptBuilder.IMAGE_PLACEHOLDER);
             int[] pre = cfg.format().preImageTokens(), post = cfg.format().postImageTokens();

@@ -29,10 +29,7 @@ public final class TextOnlyFamily implements ModelFamily {
         JsonConfig c = dir.config();
         TextConfig text = c.bind(TextConfig.class);
         Tokenizer tokenizer = dir.tokenizer();
-        if (tokenizer.vocabSize() > text.vocabSize()) {
-            throw new ModelFormatException(dir.file("tokenizer.json") + ": the tokenizer defines " + tokenizer.vocabSize()
-                    + " ids but vocab_size is " + text.vocabSize());
-        }
+        dir.checkVocab(tokenizer, text.vocabSize(), "vocab_size");
         TokenizerConfig tokenizerConfig = dir.tokenizerConfig();
         GenerationConfig generation = dir.generationConfig();
         TensorStore store = dir.openWeights();
@@ -42,7 +39,7 @@ public final class TextOnlyFamily implements ModelFamily {
             b.rejectUnused(TextOnlyFamily::unusedProblem);
             LanguageModel lm = new LanguageModel(text, weights, null, dir.pool());
             int bos = text.bosTokenId() != null ? text.bosTokenId() : -1;
-            PromptBuilder prompts = new PromptBuilder(tokenizerConfig.chatTemplate(), s -> tokenizer.encode(s, false),
+            PromptBuilder prompts = new PromptBuilder(tokenizerConfig.chatTemplate(), ModelDirectory.encoder(tokenizer, dir.path()),
                     tokenizerConfig.bosToken(), tokenizerConfig.eosToken(), bos,
                     PromptBuilder.ContentStyle.TEXT_WITH_PLACEHOLDER, PromptBuilder.IMAGE_PLACEHOLDER);
             return new ModelParts(text.modelType(), text.modelType() + " text model", lm, tokenizer, prompts, null, null,
