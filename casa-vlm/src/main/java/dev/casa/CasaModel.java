@@ -243,6 +243,17 @@ public final class CasaModel implements AutoCloseable {
         return parts.fusion().input(tokens, images, state);
     }
 
+    /**
+     * One stateless chat turn, as an OpenAI-style server needs it: the whole conversation ({@code messages},
+     * whose image parts take {@code images} in order) is rendered with the chat template and prefilled in a
+     * fresh session of {@code maxTokens} entries, then the answer is generated.
+     */
+    public GenerationResult chat(List<ChatMessage> messages, List<RgbImage> images, int maxTokens,
+                                 GenerationOptions options, TokenListener listener) {
+        Session s = newSession(maxTokens);
+        return s.complete(messages, images, options, listener);
+    }
+
     /** Builds a prompt for one user turn with {@code images} first, then text. */
     public Prompt prompt(List<EncodedImage> images, String text) {
         List<ImageTokens> tokens = new ArrayList<>();

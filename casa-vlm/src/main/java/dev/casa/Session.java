@@ -91,8 +91,57 @@ public final class Session {
         for (EncodedImage e : encoded) layouts.add(model.imageTokens(e));
         Turn turn = deltaFor(user, layouts);
         Prompt delta = turn.prompt();
-        int[] tokens = delta.tokens();
-        int[] points = delta.imageInsertPoints();
+        // Everything above can fail without touching the session.
+        float[] logits = prefill(delta, encoded);
+        pendingImages.clear();
+        lastTurn = new TurnStats(delta.tokens().length, images.size(), imageNanos, System.nanoTime() - start);
+        messages.add(user);
+        fedText = turn.renderedAfter();
+        appendHistory(delta.tokens());
+        return generate(logits, options, listener);
+    }
+
+    /**
+     * Feeds a whole conversation at once into a new session (its image parts take {@code images} in order;
+     * the last message is usually the user's) and generates the assistant's answer. Only on a session that
+     * has fed nothing yet.
+     */
+    public GenerationResult complete(List<ChatMessage> conversation, List<RgbImage> images, GenerationOptions options,
+                                     TokenListener listener) {
+        if (!messages.isEmpty() || history.length > 0) throw new IllegalStateException("complete() needs a fresh session");
+        int parts = 0;
+        for (ChatMessage m : conversation) parts += m.imageCount();
+        if (parts != images.size()) throw new IllegalArgumentException(parts + " image parts for " + images.size() + " images");
+        if (!images.isEmpty() && !model.hasVision()) throw new IllegalStateException("this model has no vision tower: it cannot take images");
+        long start = System.nanoTime();
+        List<EncodedImage> encoded = new ArrayList<>();
+        List<ImageTokens> layouts = new ArrayList<>();
+        for (RgbImage img : images) {
+            EncodedImage e = model.embedImage(img);
+            encoded.add(e);
+            layouts.add(model.imageTokens(e));
+        }
+        long imageNanos = System.nanoTime() - start;
+        PromptBuilder prompts = model.prompts();
+        Prompt prompt;
+        String rendered = "";
+        if (prompts.hasChatTemplate()) {
+            rendered = prompts.render(conversation, true);
+            prompt = prompts.encode(rendered, layouts);
+        } else {
+            prompt = prompts.plain(conversation, true, layouts);
+        }
+        float[] logits = prefill(prompt, encoded);
+        lastTurn = new TurnStats(prompt.tokens().length, images.size(), imageNanos, System.nanoTime() - start);
+        messages.addAll(conversation);
+        fedText = rendered;
+        appendHistory(prompt.tokens());
+        return generate(logits, options, listener);
+    }
+
+    private float[] prefill(Prompt prompt, List<EncodedImage> encoded) {
+        int[] tokens = prompt.tokens();
+        int[] points = prompt.imageInsertPoints();
         List<ImageInput> inputs = new ArrayList<>();
         for (int i = 0; i < encoded.size(); i++) {
             EncodedImage e = encoded.get(i);
@@ -100,14 +149,11 @@ public final class Session {
         }
         DecoderInput input = inputs.isEmpty() && model.fusion() == null ? DecoderInput.tokens(tokens)
                 : model.fusion().input(tokens, inputs, state);
-        // Everything above can fail without touching the session; the forward call checks its capacity
-        // before it changes the state.
-        float[] logits = model.languageModel().forward(state, input, LogitsMode.LAST, progress == null ? null : progress::update);
-        pendingImages.clear();
-        lastTurn = new TurnStats(tokens.length, images.size(), imageNanos, System.nanoTime() - start);
-        messages.add(user);
-        fedText = turn.renderedAfter();
-        appendHistory(tokens);
+        // The forward call checks its capacity before it changes the state.
+        return model.languageModel().forward(state, input, LogitsMode.LAST, progress == null ? null : progress::update);
+    }
+
+    private GenerationResult generate(float[] logits, GenerationOptions options, TokenListener listener) {
         GenerationResult result = generator.generate(state, logits, history, options, listener);
         int[] fed = result.tokens();
         if (result.stopReason() == StopReason.STOP_TOKEN) {
