@@ -97,6 +97,19 @@ public final class Activations {
         }
     }
 
+    /** {@code x·sigmoid(1.702·x)} (HF {@code quick_gelu}, Qwen2-VL's vision MLP). */
+    public static void quickGelu(float[] x, int offset, int length) {
+        int i = 0;
+        for (int bound = S.loopBound(length); i < bound; i += L) {
+            FloatVector v = FloatVector.fromArray(S, x, offset + i);
+            v.div(v.mul(-1.702f).lanewise(VectorOperators.EXP).add(1f)).intoArray(x, offset + i);
+        }
+        for (; i < length; i++) {
+            double v = x[offset + i];
+            x[offset + i] = (float) (v / (1 + Math.exp(-1.702 * v)));
+        }
+    }
+
     /** {@code gate[i] = silu(gate[i]) * up[i]} (the SwiGLU product), written into gate. */
     public static void swiglu(float[] gate, int gateOffset, float[] up, int upOffset, int length) {
         int i = 0;
