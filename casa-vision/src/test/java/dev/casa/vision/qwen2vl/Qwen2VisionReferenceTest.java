@@ -30,7 +30,7 @@ class Qwen2VisionReferenceTest {
         Qwen2VisionConfig c = config("""
                 {"model_type": "qwen2_5_vl", "depth": 3, "hidden_size": 160, "num_heads": 2, "intermediate_size": 96,
                  "out_hidden_size": 48, "window_size": 112, "fullatt_block_indexes": [1]}""");
-        check(c, List.of(new GridThw(2, 18, 10), new GridThw(1, 8, 36), new GridThw(1, 16, 8)), "visual.", false);
+        check(c, List.of(new GridThw(2, 10, 10), new GridThw(1, 8, 20), new GridThw(1, 16, 8)), "visual.", false);
     }
 
     @Test

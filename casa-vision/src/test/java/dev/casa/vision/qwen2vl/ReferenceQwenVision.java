@@ -39,14 +39,7 @@ final class ReferenceQwenVision {
 
         // patch_embed: Conv3d with kernel = stride = the whole patch
         double[] conv = w.get("patch_embed.proj.weight");
-        double[] h = new double[n * d];
-        for (int r = 0; r < n; r++) {
-            for (int e = 0; e < d; e++) {
-                double s = 0;
-                for (int k = 0; k < cttp; k++) s += conv[e * cttp + k] * pixels[r * cttp + k];
-                h[r * d + e] = s;
-            }
-        }
+        double[] h = linear(toDouble(pixels), n, cttp, conv, null, d);
 
         // rot_pos_emb: (hpos, wpos) per patch, freqs = pos · inv_freq over dim = head_dim / 2
         int dim = hd / 2, nf = (dim + 1) / 2;
@@ -140,32 +133,7 @@ final class ReferenceQwenVision {
             int[] seg = segmentOf(full ? cuFull : cuW, n);
             double[] x = norm(h, n, d, w, b + "norm1", v25);
             double[] qkv = linear(x, n, d, w.get(b + "attn.qkv.weight"), w.get(b + "attn.qkv.bias"), 3 * d);
-            double[] ctx = new double[n * d];
-            double[] q = new double[hd], kk = new double[hd], sc = new double[n];
-            double[][] kr = new double[n][];
-            for (int head = 0; head < heads; head++) {
-                for (int j = 0; j < n; j++) kr[j] = rope(qkv, j * 3 * d + d + head * hd, hd, cos[j], sin[j]);
-                for (int i = 0; i < n; i++) {
-                    q = rope(qkv, i * 3 * d + head * hd, hd, cos[i], sin[i]);
-                    double max = Double.NEGATIVE_INFINITY;
-                    for (int j = 0; j < n; j++) {
-                        if (seg[i] != seg[j]) { sc[j] = Double.NEGATIVE_INFINITY; continue; }
-                        double s = 0;
-                        for (int e = 0; e < hd; e++) s += q[e] * kr[j][e];
-                        sc[j] = s / Math.sqrt(hd);
-                        max = Math.max(max, sc[j]);
-                    }
-                    double sum = 0;
-                    for (int j = 0; j < n; j++) {
-                        sc[j] = sc[j] == Double.NEGATIVE_INFINITY ? 0 : Math.exp(sc[j] - max);
-                        sum += sc[j];
-                    }
-                    for (int j = 0; j < n; j++) {
-                        if (sc[j] == 0) continue;
-                        for (int e = 0; e < hd; e++) ctx[i * d + head * hd + e] += sc[j] / sum * qkv[j * 3 * d + 2 * d + head * hd + e];
-                    }
-                }
-            }
+            double[] ctx = attention(qkv, n, heads, hd, cos, sin, seg);
             double[] o = linear(ctx, n, d, w.get(b + "attn.proj.weight"), w.get(b + "attn.proj.bias"), d);
             for (int i = 0; i < n * d; i++) h[i] += o[i];
             x = norm(h, n, d, w, b + "norm2", v25);
@@ -194,6 +162,38 @@ final class ReferenceQwenVision {
         double[] result = new double[units * out];
         for (int p = 0; p < units; p++) System.arraycopy(merged, p * out, result, windowIndex[p] * out, out);
         return result;
+    }
+
+    /** Eager attention of every head: rotary on q and k, scores / √hd, softmax over the query's segment. */
+    private static double[] attention(double[] qkv, int n, int heads, int hd, double[][] cos, double[][] sin, int[] seg) {
+        int d = heads * hd;
+        double[] ctx = new double[n * d];
+        double[] q, sc = new double[n];
+        double[][] kr = new double[n][];
+        for (int head = 0; head < heads; head++) {
+            for (int j = 0; j < n; j++) kr[j] = rope(qkv, j * 3 * d + d + head * hd, hd, cos[j], sin[j]);
+            for (int i = 0; i < n; i++) {
+                q = rope(qkv, i * 3 * d + head * hd, hd, cos[i], sin[i]);
+                double max = Double.NEGATIVE_INFINITY;
+                for (int j = 0; j < n; j++) {
+                    if (seg[i] != seg[j]) { sc[j] = Double.NEGATIVE_INFINITY; continue; }
+                    double s = 0;
+                    for (int e = 0; e < hd; e++) s += q[e] * kr[j][e];
+                    sc[j] = s / Math.sqrt(hd);
+                    max = Math.max(max, sc[j]);
+                }
+                double sum = 0;
+                for (int j = 0; j < n; j++) {
+                    sc[j] = sc[j] == Double.NEGATIVE_INFINITY ? 0 : Math.exp(sc[j] - max);
+                    sum += sc[j];
+                }
+                for (int j = 0; j < n; j++) {
+                    if (sc[j] == 0) continue;
+                    for (int e = 0; e < hd; e++) ctx[i * d + head * hd + e] += sc[j] / sum * qkv[j * 3 * d + 2 * d + head * hd + e];
+                }
+            }
+        }
+        return ctx;
     }
 
     private static int[] segmentOf(List<Integer> cu, int n) {
@@ -235,6 +235,12 @@ final class ReferenceQwenVision {
             }
         }
         return out;
+    }
+
+    private static double[] toDouble(float[] f) {
+        double[] d = new double[f.length];
+        for (int i = 0; i < f.length; i++) d[i] = f[i];
+        return d;
     }
 
     private static double[] linear(double[] x, int n, int in, double[] wt, double[] b, int out) {
