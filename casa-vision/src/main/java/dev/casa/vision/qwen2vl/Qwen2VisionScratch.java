@@ -18,15 +18,15 @@ final class Qwen2VisionScratch {
     Qwen2VisionScratch(Qwen2VisionConfig c, int capacity) {
         this.capacity = capacity;
         int d = c.embedDim(), n = capacity;
-        hidden = new float[n * d];
-        normed = new float[n * d];
+        hidden = new float[Math.multiplyExact(n, d)];
+        normed = new float[hidden.length];
         qkv = new float[Math.multiplyExact(n, 3 * d)];
-        context = new float[n * d];
+        context = new float[hidden.length];
         wide = new float[Math.multiplyExact(n, Math.max(c.intermediateSize(), c.patchVectorSize()))];
         wide2 = c.variant() == Qwen2VisionConfig.Variant.QWEN2_5_VL
                 ? new float[Math.multiplyExact(n, c.intermediateSize())] : new float[0];
         merged = new float[Math.multiplyExact(n / c.mergeUnit(), c.outHiddenSize())];
-        cos = new float[n * (c.headDim() / 2)];
-        sin = new float[n * (c.headDim() / 2)];
+        cos = new float[Math.multiplyExact(n, c.headDim() / 2)];
+        sin = new float[cos.length];
     }
 }
