@@ -12,6 +12,11 @@ import java.util.Objects;
  * queries go to {@link TiledAttention} (query rows of one kv head vectorized together); one or a few
  * queries go to {@link DecodeAttention} (dot products along the head dimension, keys split across
  * threads when there are few kv heads). A query that sees no key gets a zero output.
+ *
+ * <p>Each query sees one contiguous range of keys ({@link AttentionMask}): a prefix + causal rule for
+ * text, or packed variable-length segments ({@link AttentionMask#segments}, HF's {@code cu_seqlens})
+ * for vision towers, where the tiled kernel's work units are (tile of one segment, kv head) pairs and
+ * a tile only reads its own segment's keys.
  */
 public final class Attention {
     private Attention() {}
@@ -45,6 +50,10 @@ public final class Attention {
         }
         if (numQueries < 0 || numKeys < 0) {
             throw new IllegalArgumentException("negative size: numQueries=" + numQueries + " numKeys=" + numKeys);
+        }
+        if (mask.isSegmented() && (numQueries != mask.segmentTokens() || numKeys != mask.segmentTokens())) {
+            throw new IllegalArgumentException("a segment mask over " + mask.segmentTokens() + " tokens needs as many queries"
+                    + " and keys, got numQueries=" + numQueries + " numKeys=" + numKeys);
         }
         if (numQueries == 0) return;
         checkExtent("q", q, qOffset, qStride, numQueries, heads * headDim);

@@ -37,9 +37,14 @@ final class AttentionProblem {
         this.group = heads / kvHeads;
     }
 
-    /** Keys query i sees (always the prefix {@code [0, n)} of the keys). */
-    int visible(int i) {
-        return mask.visibleKeys(i, numKeys);
+    /** First key query i sees. */
+    int keyStart(int i) {
+        return mask.keyStart(i);
+    }
+
+    /** End (exclusive) of the keys query i sees: it sees {@code [keyStart(i), keyEnd(i))}. */
+    int keyEnd(int i) {
+        return mask.keyEnd(i, numKeys);
     }
 
     /** Start of row {@code r} of kv head {@code g}, rows ordered query-major: r = i*group + head-in-group. */

@@ -21,7 +21,7 @@ final class AttentionScratch {
     /** Scores, then probabilities, of one block of keys. */
     float[] scores(int n) { if (scores.length < n) scores = new float[n]; return scores; }
 
-    /** Running max, running sum, correction factor and visible-key count per row. */
+    /** Running max, running sum, correction factor and visible key range per row. */
     float[] rowStats(int n) { if (rowStats.length < n) rowStats = new float[n]; return rowStats; }
 
     /** Partial results of key splits, merged by the calling thread. */

@@ -29,25 +29,32 @@ final class DecodeAttention {
 
     static void run(ThreadPool pool, AttentionProblem p, int forcedSplits) {
         int rowsPerGroup = p.numQueries * p.group;
-        int nMax = 0;
-        for (int i = 0; i < p.numQueries; i++) nMax = Math.max(nMax, p.visible(i));
+        int nMin = Integer.MAX_VALUE, nMax = 0;
+        for (int i = 0; i < p.numQueries; i++) {
+            int from = p.keyStart(i), to = p.keyEnd(i);
+            if (to <= from) continue;
+            nMin = Math.min(nMin, from);
+            nMax = Math.max(nMax, to);
+        }
+        if (nMin > nMax) nMin = nMax;   // no query sees anything
+        int span = nMax - nMin;
         // a little finer than the threads, for balance on a busy machine; one unit when single-threaded
         int units = pool.threads() == 1 ? 1 : 2 * pool.threads();
-        int splits = forcedSplits > 0 ? forcedSplits : Math.max(1, Math.min(units, nMax / MIN_SPLIT_KEYS));
+        int splits = forcedSplits > 0 ? forcedSplits : Math.max(1, Math.min(units, span / MIN_SPLIT_KEYS));
         int headChunks = Math.min(p.kvHeads, ceilDiv(units, splits));
-        int splitKeys = Math.max(1, ceilDiv(nMax, splits));
+        int splitKeys = Math.max(1, ceilDiv(span, splits));
         int hd = p.headDim, stride = hd + 2;
         // partials per (split, kv head, row in group): [max, sum, acc[hd]]
         float[] partials = splits > 1
                 ? AttentionScratch.get().partials(splits * p.kvHeads * rowsPerGroup * stride) : null;
-        int maxKeys = nMax, total = headChunks * splits;
+        int firstKey = nMin, maxKeys = nMax, total = headChunks * splits;
         AtomicInteger next = new AtomicInteger();
         pool.runChunks(Math.min(total, pool.threads()), (chunk, chunks) -> {
             AttentionScratch scratch = AttentionScratch.get();
             for (int u = next.getAndIncrement(); u < total; u = next.getAndIncrement()) {
                 int hc = u / splits, s = u % splits;
                 int g0 = (int) ((long) p.kvHeads * hc / headChunks), g1 = (int) ((long) p.kvHeads * (hc + 1) / headChunks);
-                int j0 = Math.min(maxKeys, s * splitKeys), j1 = Math.min(maxKeys, j0 + splitKeys);
+                int j0 = Math.min(maxKeys, firstKey + s * splitKeys), j1 = Math.min(maxKeys, j0 + splitKeys);
                 unit(p, g0, g1, rowsPerGroup, j0, j1, scratch, partials,
                         partials == null ? 0 : (s * p.kvHeads + g0) * rowsPerGroup * stride);
             }
@@ -65,11 +72,14 @@ final class DecodeAttention {
         int hd = p.headDim, rows = (g1 - g0) * rpg;
         float[] acc = scratch.accumulators(rows * hd);
         float[] sc = scratch.scores(rows * KEY_BLOCK);
-        float[] st = scratch.rowStats(3 * rows);   // [max | sum | visible keys]
+        float[] st = scratch.rowStats(4 * rows);   // [max | sum | end of visible keys | first visible key]
+        int end = 2 * rows, start = 3 * rows;
         for (int r = 0; r < rows; r++) {
+            int i = (r % rpg) / p.group;
             st[r] = Float.NEGATIVE_INFINITY;
             st[rows + r] = 0f;
-            st[2 * rows + r] = p.visible((r % rpg) / p.group);
+            st[start + r] = p.keyStart(i);
+            st[end + r] = p.keyEnd(i);
         }
         Arrays.fill(acc, 0, rows * hd, 0f);
 
@@ -82,16 +92,16 @@ final class DecodeAttention {
                     int kb = p.kOffset + j * p.kvStride + g * hd;
                     for (int rr = 0; rr < rpg; rr++) {
                         int r = (g - g0) * rpg + rr;
-                        sc[r * KEY_BLOCK + jj] = j < (int) st[2 * rows + r]
+                        sc[r * KEY_BLOCK + jj] = j < (int) st[end + r] && j >= (int) st[start + r]
                                 ? dot(p.q, p.qBase(g, rr), p.k, kb, hd) * p.scale : Float.NEGATIVE_INFINITY;
                     }
                 }
             }
             // online softmax per row: sc becomes the probabilities, acc is rescaled
             for (int r = 0; r < rows; r++) {
-                int n = Math.min(bk, (int) st[2 * rows + r] - b0);
-                if (n <= 0) continue;   // keys are a prefix: p = 0 for this row's block
-                int o = r * KEY_BLOCK;
+                int lo = Math.max(0, (int) st[start + r] - b0), hi = Math.min(bk, (int) st[end + r] - b0);
+                if (hi <= lo) continue;   // the row sees no key of this block: p = 0
+                int o = r * KEY_BLOCK + lo, n = hi - lo;
                 float oldMax = st[r];
                 float max = Math.max(oldMax, VectorMath.max(sc, o, n));
                 float sum = VectorMath.expShifted(sc, o, n, max);
@@ -107,7 +117,7 @@ final class DecodeAttention {
                     int vb = p.vOffset + j * p.kvStride + g * hd;
                     for (int rr = 0; rr < rpg; rr++) {
                         int r = (g - g0) * rpg + rr;
-                        if (j < (int) st[2 * rows + r]) VectorMath.axpy(sc[r * KEY_BLOCK + jj], p.v, vb, acc, r * hd, hd);
+                        if (j < (int) st[end + r] && j >= (int) st[start + r]) VectorMath.axpy(sc[r * KEY_BLOCK + jj], p.v, vb, acc, r * hd, hd);
                     }
                 }
             }

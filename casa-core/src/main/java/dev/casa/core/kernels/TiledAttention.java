@@ -13,7 +13,9 @@ import jdk.incubator.vector.VectorSpecies;
  * transposed once ({@code qt[d][row]}), so both products vectorize across rows with the key or value
  * element broadcast: {@code s[j][row] += k[j][d]·qt[d][row]} and {@code acc[d][row] += v[j][d]·p[j][row]}.
  * The running max, sum and rescaling of the online softmax are then plain vector operations over rows.
- * Tiles are handed out dynamically, most expensive (latest queries under a causal mask) first.
+ * Tiles are handed out dynamically, most expensive (latest queries under a causal mask, longest
+ * segments of a segment mask) first. A tile reads only the keys its rows see: under a segment mask
+ * it never crosses a segment boundary, so packed windows cost what they would one by one.
  */
 final class TiledAttention {
     private TiledAttention() {}
@@ -25,21 +27,60 @@ final class TiledAttention {
     /** Keys per block of the online softmax. */
     static final int KEY_BLOCK = 64;
 
-    // rowStats layout: [max | sum | correction | visible keys], ROWS floats each
-    private static final int MAX = 0, SUM = ROWS, CORR = 2 * ROWS, VISIBLE = 3 * ROWS;
+    // rowStats layout: [max | sum | correction | end of visible keys | first visible key], ROWS floats each
+    private static final int MAX = 0, SUM = ROWS, CORR = 2 * ROWS, VISIBLE = 3 * ROWS, FROM = 4 * ROWS;
 
     static void run(ThreadPool pool, AttentionProblem p) {
-        int rowsPerHead = p.numQueries * p.group;
-        int tilesPerHead = (rowsPerHead + ROWS - 1) / ROWS;
-        int units = tilesPerHead * p.kvHeads;
+        int[] tiles = tiles(p);
+        int count = tiles.length / 2;
+        int units = count * p.kvHeads;
         AtomicInteger next = new AtomicInteger();
         pool.runChunks(Math.min(units, pool.threads()), (chunk, chunks) -> {
             AttentionScratch scratch = AttentionScratch.get();
             for (int u = next.getAndIncrement(); u < units; u = next.getAndIncrement()) {
-                int tile = tilesPerHead - 1 - u / p.kvHeads;
-                tile(p, u % p.kvHeads, tile * ROWS, Math.min(ROWS, rowsPerHead - tile * ROWS), scratch);
+                int t = u / p.kvHeads;
+                tile(p, u % p.kvHeads, tiles[2 * t], tiles[2 * t + 1], scratch);
             }
         });
+    }
+
+    /**
+     * The tiles of one kv head as (first row, rows) pairs, most expensive first. Prefix + causal masks:
+     * the rows of all queries cut into tiles, latest queries (most keys) first. Segment masks: each
+     * non-empty segment's rows cut separately, so a tile never spans two segments, longest segments first.
+     */
+    private static int[] tiles(AttentionProblem p) {
+        int g = p.group;
+        if (!p.mask.isSegmented()) {
+            int rowsPerHead = p.numQueries * g;
+            int count = (rowsPerHead + ROWS - 1) / ROWS;
+            int[] tiles = new int[2 * count];
+            for (int t = 0; t < count; t++) {
+                int tile = count - 1 - t;
+                tiles[2 * t] = tile * ROWS;
+                tiles[2 * t + 1] = Math.min(ROWS, rowsPerHead - tile * ROWS);
+            }
+            return tiles;
+        }
+        AttentionMask m = p.mask;
+        int segs = m.segmentCount(), count = 0;
+        Integer[] order = new Integer[segs];
+        for (int s = 0; s < segs; s++) {
+            order[s] = s;
+            count += ((m.boundary(s + 1) - m.boundary(s)) * g + ROWS - 1) / ROWS;
+        }
+        java.util.Arrays.sort(order, (a, b) -> Integer.compare(
+                m.boundary(b + 1) - m.boundary(b), m.boundary(a + 1) - m.boundary(a)));
+        int[] tiles = new int[2 * count];
+        int t = 0;
+        for (int s : order) {
+            int r0 = m.boundary(s) * g, r1 = m.boundary(s + 1) * g;
+            for (int r = r0; r < r1; r += ROWS, t++) {
+                tiles[2 * t] = r;
+                tiles[2 * t + 1] = Math.min(ROWS, r1 - r);
+            }
+        }
+        return tiles;
     }
 
     /** Rows {@code [r0, r0+rows)} of kv head {@code g}. */
@@ -48,33 +89,39 @@ final class TiledAttention {
         float[] qt = scratch.queries(hd * ROWS);
         float[] acc = scratch.accumulators(hd * ROWS);
         float[] sc = scratch.scores(KEY_BLOCK * ROWS);
-        float[] st = scratch.rowStats(4 * ROWS);
+        float[] st = scratch.rowStats(5 * ROWS);
 
-        int nMin = Integer.MAX_VALUE, nMax = 0;
+        // every row sees keys [from, to); the tile reads [fromMin, toMax) and masks outside [fromMax, toMin)
+        int fromMin = Integer.MAX_VALUE, fromMax = 0, toMin = Integer.MAX_VALUE, toMax = 0;
         for (int r = 0; r < ROWS; r++) {
-            int n = 0;
+            int from = 0, to = 0;
             if (r < rows) {
-                int row = r0 + r;
-                n = p.visible(row / p.group);
-                nMin = Math.min(nMin, n);
-                nMax = Math.max(nMax, n);
+                int row = r0 + r, i = row / p.group;
+                from = p.keyStart(i);
+                to = Math.max(from, p.keyEnd(i));
+                fromMin = Math.min(fromMin, from);
+                fromMax = Math.max(fromMax, from);
+                toMin = Math.min(toMin, to);
+                toMax = Math.max(toMax, to);
                 int qb = p.qBase(g, row);
                 for (int d = 0; d < hd; d++) qt[d * ROWS + r] = p.q[qb + d] * p.scale;
             } else {
                 for (int d = 0; d < hd; d++) qt[d * ROWS + r] = 0f;
             }
-            st[VISIBLE + r] = n;
+            st[FROM + r] = from;
+            st[VISIBLE + r] = to;
             st[MAX + r] = Float.NEGATIVE_INFINITY;
             st[SUM + r] = 0f;
         }
         java.util.Arrays.fill(acc, 0, hd * ROWS, 0f);
 
         int kBase = p.kOffset + g * hd, vBase = p.vOffset + g * hd;
-        for (int j0 = 0; j0 < nMax; j0 += KEY_BLOCK) {
-            int bk = Math.min(KEY_BLOCK, nMax - j0);
+        for (int j0 = fromMin; j0 < toMax; j0 += KEY_BLOCK) {
+            int bk = Math.min(KEY_BLOCK, toMax - j0);
             scores(p.k, kBase + j0 * p.kvStride, p.kvStride, bk, hd, qt, sc);
-            boolean masked = j0 + bk > nMin;
-            for (int rv = 0; rv < ROWS; rv += L) softmaxStep(sc, bk, st, rv, masked ? j0 : -1);
+            boolean masked = j0 < fromMax || j0 + bk > toMin;
+            boolean maskStart = j0 < fromMax;
+            for (int rv = 0; rv < ROWS; rv += L) softmaxStep(sc, bk, st, rv, masked ? j0 : -1, maskStart);
             accumulate(p.v, vBase + j0 * p.kvStride, p.kvStride, bk, hd, sc, acc,
                     FloatVector.fromArray(S, st, CORR), FloatVector.fromArray(S, st, CORR + L));
         }
@@ -135,12 +182,14 @@ final class TiledAttention {
 
     /**
      * Online-softmax update of the rows {@code [rv, rv+L)} for one block: masks keys a row does not
-     * see (when {@code j0 >= 0}), turns scores into probabilities against the new running max, and
+     * see (when {@code j0 >= 0}: keys at or after its end, and when {@code maskStart} also keys before
+     * its first key), turns scores into probabilities against the new running max, and
      * leaves the factor that rescales the old sum and accumulator in {@code st[CORR]}.
      */
-    private static void softmaxStep(float[] sc, int bk, float[] st, int rv, int j0) {
+    private static void softmaxStep(float[] sc, int bk, float[] st, int rv, int j0, boolean maskStart) {
         FloatVector negInf = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
         FloatVector visible = FloatVector.fromArray(S, st, VISIBLE + rv);
+        FloatVector from = FloatVector.fromArray(S, st, FROM + rv);
         FloatVector oldMax = FloatVector.fromArray(S, st, MAX + rv);
         FloatVector max = oldMax;
         for (int j = 0; j < bk; j++) {
@@ -148,6 +197,7 @@ final class TiledAttention {
             FloatVector s = FloatVector.fromArray(S, sc, o);
             if (j0 >= 0) {
                 VectorMask<Float> hidden = visible.compare(VectorOperators.LE, (float) (j0 + j));
+                if (maskStart) hidden = hidden.or(from.compare(VectorOperators.GT, (float) (j0 + j)));
                 s = s.blend(negInf, hidden);
                 s.intoArray(sc, o);
             }

@@ -31,13 +31,37 @@ class AttentionTest {
         TWO.close();
     }
 
-    /** One attention problem; the mask is given by its two parameters. */
+    /** One attention problem; the mask is given by its two parameters, or by segment boundaries (cu_seqlens). */
     record Case(String name, int numQueries, int numKeys, int heads, int kvHeads, int headDim,
-                int prefixKeys, int causalOffset, boolean padded) {
+                int prefixKeys, int causalOffset, boolean padded, int[] segments) {
+        Case(String name, int numQueries, int numKeys, int heads, int kvHeads, int headDim,
+             int prefixKeys, int causalOffset, boolean padded) {
+            this(name, numQueries, numKeys, heads, kvHeads, headDim, prefixKeys, causalOffset, padded, null);
+        }
+
+        /** Packed segments of the given lengths (0 = an empty segment). */
+        static Case segments(String name, int heads, int kvHeads, int headDim, boolean padded, int... lengths) {
+            int[] cu = new int[lengths.length + 1];
+            for (int s = 0; s < lengths.length; s++) cu[s + 1] = cu[s] + lengths[s];
+            int n = cu[lengths.length];
+            return new Case(name, n, n, heads, kvHeads, headDim, 0, 0, padded, cu);
+        }
+
+        AttentionMask mask() {
+            return segments == null ? new AttentionMask(prefixKeys, causalOffset) : AttentionMask.segments(segments);
+        }
+
+        ReferenceKernels.Visibility visibility() {
+            return segments == null ? (i, j) -> ReferenceKernels.sees(prefixKeys, causalOffset, i, j)
+                    : (i, j) -> ReferenceKernels.sameSegment(segments, i, j);
+        }
+
         @Override
         public String toString() {
+            String m = segments == null ? "mask=(" + prefixKeys + "," + causalOffset + ")"
+                    : "cu_seqlens=" + java.util.Arrays.toString(segments);
             return name + " q=" + numQueries + " k=" + numKeys + " h=" + heads + "/" + kvHeads + " hd=" + headDim
-                    + " mask=(" + prefixKeys + "," + causalOffset + ")" + (padded ? " padded" : "");
+                    + " " + m + (padded ? " padded" : "");
         }
     }
 
@@ -77,6 +101,18 @@ class AttentionTest {
         // Nothing visible: empty key set, and queries before the first causal key.
         c.add(new Case("no keys", 3, 0, 2, 1, 8, 0, -3, true));
         c.add(new Case("late causal start", 7, 4, 4, 2, 12, 0, -3, true));
+        // Packed segments (vision windows and images): awkward lengths, empty and length-1 segments,
+        // segments shorter and longer than a tile and than a key block.
+        c.add(Case.segments("one token", 2, 2, 8, false, 1));
+        c.add(Case.segments("single segment", 4, 4, 36, true, 100));
+        c.add(Case.segments("length-1 segments", 3, 3, 12, true, 1, 1, 1, 1, 1));
+        c.add(Case.segments("empty segments", 4, 2, 8, false, 0, 3, 0, 0, 5, 1, 0));
+        c.add(Case.segments("vision windows", 4, 4, 80, true, 64, 64, 28, 64, 16, 4, 64, 37));
+        c.add(Case.segments("windows, GQA 2", 4, 2, 16, false, 17, 33, 0, 65, 1, 2, 31));
+        c.add(Case.segments("windows, GQA 4", 8, 2, 12, true, 5, 70, 3, 129));
+        c.add(Case.segments("two images", 2, 2, 64, false, 112, 88));
+        c.add(Case.segments("long segment", 2, 2, 8, true, 7, 300, 2));
+        c.add(Case.segments("no tokens", 2, 2, 8, false, 0, 0));
         return c.stream();
     }
 
@@ -92,9 +128,9 @@ class AttentionTest {
         float[] k = random(rnd, kOff + Math.max(1, c.numKeys()) * kvStride, 1.5f);
         float[] v = random(rnd, vOff + Math.max(1, c.numKeys()) * kvStride, 1f);
         float scale = (float) (1 / Math.sqrt(c.headDim()));
-        AttentionMask mask = new AttentionMask(c.prefixKeys(), c.causalOffset());
+        AttentionMask mask = c.mask();
         double[] ref = ReferenceKernels.attention(q, qOff, qStride, c.numQueries(), c.heads(), c.headDim(),
-                k, kOff, v, vOff, kvStride, c.numKeys(), c.kvHeads(), c.prefixKeys(), c.causalOffset(), scale);
+                k, kOff, v, vOff, kvStride, c.numKeys(), c.kvHeads(), c.visibility(), scale);
         double[] tol = tolerance(c, q, qOff, qStride, k, kOff, kvStride, scale);
 
         for (ThreadPool pool : new ThreadPool[] {ONE, TWO}) {
@@ -144,7 +180,7 @@ class AttentionTest {
             double worstDot = 0;
             int n = 0;
             for (int j = 0; j < c.numKeys(); j++) {
-                if (!ReferenceKernels.sees(c.prefixKeys(), c.causalOffset(), i, j)) continue;
+                if (!c.visibility().sees(i, j)) continue;
                 n++;
                 for (int h = 0; h < c.heads(); h++) {
                     double abs = 0;
@@ -187,6 +223,57 @@ class AttentionTest {
         assertEquals(5 + 3, window.visibleKeys(0, 9));
         assertEquals(9, window.visibleKeys(1, 9));
         assertEquals(7, AttentionMask.full(7).visibleKeys(3, 7));
+    }
+
+    @Test
+    void segmentMask() {
+        AttentionMask m = AttentionMask.segments(new int[] {0, 3, 3, 4, 9});
+        assertEquals(4, m.segmentCount());
+        assertEquals(9, m.segmentTokens());
+        int[][] want = {{0, 3}, {0, 3}, {0, 3}, {3, 4}, {4, 9}, {4, 9}, {4, 9}, {4, 9}, {4, 9}};
+        for (int i = 0; i < want.length; i++) {
+            assertEquals(want[i][0], m.keyStart(i), "start of query " + i);
+            assertEquals(want[i][1], m.keyEnd(i, 9), "end of query " + i);
+            assertEquals(want[i][1] - want[i][0], m.visibleKeys(i, 9), "count of query " + i);
+        }
+        assertEquals(m, AttentionMask.segments(new int[] {0, 3, 3, 4, 9}));
+        assertTrue(!m.equals(AttentionMask.full(9)));
+        assertEquals(0, AttentionMask.full(5).keyStart(3));
+        assertThrows(IllegalArgumentException.class, () -> AttentionMask.segments(new int[] {1, 3}));
+        assertThrows(IllegalArgumentException.class, () -> AttentionMask.segments(new int[] {0, 3, 2}));
+        assertThrows(IllegalArgumentException.class, () -> AttentionMask.segments(new int[0]));
+        // the call must cover exactly the segments' tokens
+        float[] a = new float[9 * 16];
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Attention.attend(ONE,
+                a, 0, 16, 8, 2, 8, a, 0, a, 0, 16, 8, 2, m, 1f, a, 0, 16));
+        assertTrue(e.getMessage().contains("segment mask over 9 tokens"), e.getMessage());
+    }
+
+    /** A segment call equals one call per segment (each with full attention over its own tokens). */
+    @Test
+    void segmentsEqualSeparateCalls() {
+        int[] lengths = {64, 28, 1, 0, 64, 100, 16};
+        int heads = 4, hd = 80, width = heads * hd;
+        int[] cu = new int[lengths.length + 1];
+        for (int s = 0; s < lengths.length; s++) cu[s + 1] = cu[s] + lengths[s];
+        int n = cu[lengths.length];
+        Random rnd = new Random(5);
+        float[] q = random(rnd, n * width, 2), k = random(rnd, n * width, 2), v = random(rnd, n * width, 1);
+        float scale = (float) (1 / Math.sqrt(hd));
+        for (ThreadPool pool : new ThreadPool[] {ONE, TWO}) {
+            float[] packed = new float[n * width], separate = new float[n * width];
+            Attention.attend(pool, q, 0, width, n, heads, hd, k, 0, v, 0, width, n, heads,
+                    AttentionMask.segments(cu), scale, packed, 0, width, Attention.Kernel.TILED, 0);
+            for (int s = 0; s < lengths.length; s++) {
+                int off = cu[s] * width;
+                Attention.attend(pool, q, off, width, lengths[s], heads, hd, k, off, v, off, width, lengths[s], heads,
+                        AttentionMask.full(lengths[s]), scale, separate, off, width, Attention.Kernel.TILED, 0);
+            }
+            // not bit for bit: the vector exp may differ by an ulp between interpreted and compiled code
+            for (int e = 0; e < n * width; e++) {
+                assertEquals(separate[e], packed[e], 4e-7f, "threads=" + pool.threads() + " element " + e);
+            }
+        }
     }
 
     @Test

@@ -12,9 +12,33 @@ final class ReferenceKernels {
         return j < prefixKeys || (long) (j - prefixKeys) <= (long) causalOffset + i;
     }
 
+    /** Whether query i sees key j. */
+    interface Visibility {
+        boolean sees(int i, int j);
+    }
+
+    /**
+     * Packed sequences (FlashAttention cu_seqlens): query i sees key j when both lie in the same
+     * segment {@code [cu[s], cu[s+1])}, found by a plain scan.
+     */
+    static boolean sameSegment(int[] cu, int i, int j) {
+        for (int s = 0; s + 1 < cu.length; s++) {
+            boolean qi = cu[s] <= i && i < cu[s + 1];
+            if (qi) return cu[s] <= j && j < cu[s + 1];
+        }
+        return false;
+    }
+
     static double[] attention(float[] q, int qOffset, int qStride, int numQueries, int heads, int headDim,
                               float[] k, int kOffset, float[] v, int vOffset, int kvStride, int numKeys,
                               int kvHeads, int prefixKeys, int causalOffset, double scale) {
+        return attention(q, qOffset, qStride, numQueries, heads, headDim, k, kOffset, v, vOffset, kvStride, numKeys,
+                kvHeads, (i, j) -> sees(prefixKeys, causalOffset, i, j), scale);
+    }
+
+    static double[] attention(float[] q, int qOffset, int qStride, int numQueries, int heads, int headDim,
+                              float[] k, int kOffset, float[] v, int vOffset, int kvStride, int numKeys,
+                              int kvHeads, Visibility visibility, double scale) {
         double[] out = new double[numQueries * heads * headDim];
         int group = heads / kvHeads;
         double[] s = new double[numKeys];
@@ -23,7 +47,7 @@ final class ReferenceKernels {
                 int g = h / group;
                 double max = Double.NEGATIVE_INFINITY;
                 for (int j = 0; j < numKeys; j++) {
-                    if (!sees(prefixKeys, causalOffset, i, j)) {
+                    if (!visibility.sees(i, j)) {
                         s[j] = Double.NEGATIVE_INFINITY;
                         continue;
                     }

@@ -1,0 +1,49 @@
+package dev.casa.vision.qwen2vl;
+
+import dev.casa.core.kernels.ThreadPool;
+import dev.casa.core.nn.Activation;
+import dev.casa.core.nn.Linear;
+import dev.casa.core.nn.TensorBinder;
+
+/**
+ * HF {@code Qwen2_5_VLPatchMerger} / {@code PatchMerger}: {@code ln_q} over every token (RMSNorm for
+ * Qwen2.5-VL, LayerNorm for Qwen2-VL, eps 1e-6), then each run of {@code merge²} consecutive tokens (one
+ * merge unit) read as one row of {@code merge²·embed} floats (a free view), {@code mlp.0} → exact GELU →
+ * {@code mlp.2}.
+ */
+public final class PatchMerger {
+    private final TokenNorm lnQ;
+    private final Linear fc1;   // mlp.0 [merge²·embed, merge²·embed]
+    private final Linear fc2;   // mlp.2 [out, merge²·embed]
+    private final int mergeUnit;
+
+    private PatchMerger(TokenNorm lnQ, Linear fc1, Linear fc2, int mergeUnit) {
+        this.lnQ = lnQ;
+        this.fc1 = fc1;
+        this.fc2 = fc2;
+        this.mergeUnit = mergeUnit;
+    }
+
+    /** Binds {@code prefix + "ln_q"}, {@code prefix + "mlp.0"}, {@code prefix + "mlp.2"}. */
+    static PatchMerger bind(TensorBinder binder, String prefix, Qwen2VisionConfig c) {
+        int wide = c.mergerWidth();
+        return new PatchMerger(TokenNorm.bind(binder, prefix + "ln_q", c.embedDim(), c.variant()),
+                binder.linear(prefix + "mlp.0", wide, wide, true),
+                binder.linear(prefix + "mlp.2", c.outHiddenSize(), wide, true), c.mergeUnit());
+    }
+
+    public int outputWidth() { return fc2.out(); }
+
+    /**
+     * {@code tokens} rows of {@code hidden} (tokens a multiple of merge²) → {@code tokens / merge²} rows
+     * of {@link #outputWidth} into {@code out} from {@code outOffset}. {@code normed} and {@code wide} each
+     * hold {@code tokens · embed} floats.
+     */
+    void forward(ThreadPool pool, float[] hidden, int tokens, float[] normed, float[] wide, float[] out, int outOffset) {
+        int units = tokens / mergeUnit;
+        lnQ.forward(pool, hidden, tokens, normed);
+        fc1.forward(pool, normed, units, wide);
+        Activation.GELU.apply(pool, wide, 0, units, fc1.out());
+        fc2.forward(pool, wide, 0, units, out, outOffset);
+    }
+}
