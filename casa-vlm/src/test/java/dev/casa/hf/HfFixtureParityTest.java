@@ -29,7 +29,8 @@ class HfFixtureParityTest {
     static final double TOLERANCE = 2e-3;
 
     /** The cases this library runs today, by family; a new case or a family that lands adds to it. */
-    static final List<String> CASES = List.of("llama_text", "llama3_rope_text", "helium_text", "qwen2_text");
+    static final List<String> CASES = List.of("llama_text", "llama3_rope_text", "helium_text", "qwen2_text",
+            "qwen25vl_one_image", "qwen25vl_two_images", "qwen25vl_text_only_tied", "qwen25vl_bf16_weights", "qwen2vl_one_image");
 
     static Path root() {
         for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
@@ -67,6 +68,7 @@ class HfFixtureParityTest {
         assertEquals(ref.length, got.length, what + ": size");
         double max = 0;
         for (int i = 0; i < ref.length; i++) max = Math.max(max, Math.abs((double) ref[i] - got[i]));
+        System.out.printf("%s: max |diff| %.3g%n", what, max);
         assertTrue(max <= TOLERANCE, what + ": max |diff| " + max + " > " + TOLERANCE);
     }
 }
