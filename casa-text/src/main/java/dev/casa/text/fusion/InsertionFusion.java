@@ -7,14 +7,21 @@ import java.util.List;
 
 /**
  * Image embeddings spliced into the stream before their insertion points (model-format.md §4.5): they
- * take rows and sequential positions like text, and enter the KV cache. Their rows carry no token id,
- * so they have no logits row.
+ * take rows like text and enter the KV cache. Their rows carry no token id, so they have no logits row.
+ * Positions are sequential (1-D RoPE), or with M-RoPE those of HF's {@code get_rope_index} ({@link RopeIndex}),
+ * so that insertion over a Qwen2.5-VL tower and decoder is plain Qwen2.5-VL.
  */
 public final class InsertionFusion implements Fusion {
     private final int hidden;
+    private final boolean multimodalRope;
 
     public InsertionFusion(int hidden) {
+        this(hidden, false);
+    }
+
+    public InsertionFusion(int hidden, boolean multimodalRope) {
         this.hidden = hidden;
+        this.multimodalRope = multimodalRope;
     }
 
     @Override
@@ -45,7 +52,8 @@ public final class InsertionFusion implements Fusion {
                 stream[row++] = -1;
             }
         }
-        return new DecoderInput(stream, embeddingRows, embeddings, null, null);
+        int[] positions = multimodalRope ? RopeIndex.positions(stream, -1, images, state.nextPosition()) : null;
+        return new DecoderInput(stream, embeddingRows, embeddings, positions, null);
     }
 
     @Override

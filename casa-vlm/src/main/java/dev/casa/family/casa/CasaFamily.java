@@ -10,7 +10,14 @@ import dev.casa.family.ModelFamily;
 import dev.casa.family.ModelParts;
 import dev.casa.family.StopTokens;
 import dev.casa.image.ImageEncoder;
+import dev.casa.image.Qwen2VLImageEncoder;
 import dev.casa.image.SiglipImageEncoder;
+import dev.casa.vision.processor.ImageProcessor;
+import dev.casa.vision.processor.ImageProcessors;
+import dev.casa.vision.processor.Qwen2VLImageProcessor;
+import dev.casa.vision.qwen2vl.Qwen2VisionConfig;
+import dev.casa.vision.qwen2vl.Qwen2VisionTower;
+import java.nio.file.Path;
 import dev.casa.text.casa.CasaConfig;
 import dev.casa.text.casa.CasaLayers;
 import dev.casa.text.casa.ImageRope;
@@ -89,26 +96,26 @@ public final class CasaFamily implements ModelFamily {
         TensorStore store = dir.openWeights();
         try {
             LanguageModel lm = languageModel(cfg, store, dir.pool());
-            ImageEncoder images = null;
-            if (c.has("vision_config")) {
-                VisionEncoder vision = VisionEncoder.load(c.root(), store, dir.pool());
-                PreprocessorConfig pre = PreprocessorConfig.load(dir.require("preprocessor_config.json", "needed by a model with a vision tower"));
-                if (vision.embeddingSize() != text.hiddenSize()) {
-                    throw c.error("text_config.hidden_size", "the projector outputs " + vision.embeddingSize()
-                            + " features but text_config.hidden_size is " + text.hiddenSize());
-                }
-                images = new SiglipImageEncoder(pre, vision);
-            }
+            ImageEncoder images = c.has("vision_config") ? imageEncoder(dir, text, store) : null;
+            boolean qwenTower = images instanceof Qwen2VLImageEncoder;
+            boolean template = tokenizerConfig.chatTemplate() != null;
             int bos = text.bosTokenId() != null ? text.bosTokenId() : -1;
-            PromptBuilder prompts = new PromptBuilder(tokenizerConfig.chatTemplate(), ModelDirectory.encoder(tokenizer, dir.path()),
-                    tokenizerConfig.bosToken(), tokenizerConfig.eosToken(), bos,
-                    PromptBuilder.ContentStyle.TEXT_WITH_PLACEHOLDER, PromptBuilder.IMAGE_PLACEHOLDER);
             int[] pre = cfg.format().preImageTokens(), post = cfg.format().postImageTokens();
-            Fusion fusion = cfg.casaFusion() ? new CasaFusion() : new InsertionFusion(text.hiddenSize());
+            // casa-qwen.md §5: with a Qwen tower the Qwen chat template renders each image part as
+            // <|vision_start|><|image_pad|><|vision_end|>; the pad becomes the insertion point, the delimiters
+            // stay text. Without a template, pre_image_tokens + point + post_image_tokens say the same.
+            PromptBuilder prompts = qwenTower
+                    ? new PromptBuilder(tokenizerConfig.chatTemplate(), ModelDirectory.encoder(tokenizer, dir.path()),
+                            tokenizerConfig.bosToken(), tokenizerConfig.eosToken(), bos, PromptBuilder.ContentStyle.PARTS, QWEN_IMAGE_MARKER)
+                    : new PromptBuilder(tokenizerConfig.chatTemplate(), ModelDirectory.encoder(tokenizer, dir.path()),
+                            tokenizerConfig.bosToken(), tokenizerConfig.eosToken(), bos,
+                            PromptBuilder.ContentStyle.TEXT_WITH_PLACEHOLDER, PromptBuilder.IMAGE_PLACEHOLDER);
+            ImageTokens layout = qwenTower && template ? ImageTokens.atPoint(new int[0], new int[0]) : ImageTokens.atPoint(pre, post);
+            Fusion fusion = cfg.casaFusion() ? new CasaFusion() : new InsertionFusion(text.hiddenSize(), text.multimodalRope());
             String arch = "casa format, " + (cfg.casaFusion() ? "CASA fusion, layers " + java.util.Arrays.toString(cfg.casaLayers())
                     + ", share_projections=" + cfg.casa().shareProjections() + ", image_rope=" + cfg.imageRope() : "insertion fusion");
             return new ModelParts("casa", arch, lm, tokenizer, prompts, images,
-                    images == null ? null : img -> ImageTokens.atPoint(pre, post), fusion,
+                    images == null ? null : img -> layout, fusion,
                     StopTokens.of(generation, text, tokenizerConfig, tokenizer), generation, store);
         } catch (RuntimeException e) {
             store.close();
@@ -116,10 +123,41 @@ public final class CasaFamily implements ModelFamily {
         }
     }
 
+    /** The Qwen chat template's image marker. */
+    static final String QWEN_IMAGE_MARKER = "<|image_pad|>";
+
+    /**
+     * The vision side by {@code vision_config.model_type}: Qwen2.5-VL's (or Qwen2-VL's) tower and merger under
+     * {@code visual.*} (casa-qwen.md), else our SigLIP tower and projector (model-format.md).
+     */
+    private static ImageEncoder imageEncoder(ModelDirectory dir, TextConfig text, TensorStore store) {
+        JsonConfig c = dir.config();
+        Path preprocessor = dir.require("preprocessor_config.json", "needed by a model with a vision tower");
+        String type = c.string("vision_config.model_type");
+        if ("qwen2_5_vl".equals(type) || "qwen2_vl".equals(type)) {
+            Qwen2VisionConfig vc = Qwen2VisionConfig.read(c);
+            if (vc.outHiddenSize() != text.hiddenSize()) {
+                throw c.error("vision_config.out_hidden_size", "the merger outputs " + vc.outHiddenSize()
+                        + " features but text_config.hidden_size is " + text.hiddenSize());
+            }
+            ImageProcessor processor = ImageProcessors.load(preprocessor);
+            if (!(processor instanceof Qwen2VLImageProcessor qwen)) {
+                throw new ModelFormatException(preprocessor + ": image_processor_type: a " + type + " vision tower needs Qwen2VLImageProcessor");
+            }
+            return new Qwen2VLImageEncoder(qwen, Qwen2VisionTower.load(vc, store, Qwen2VisionTower.HUB_PREFIX, dir.pool()));
+        }
+        VisionEncoder vision = VisionEncoder.load(c.root(), store, dir.pool());
+        if (vision.embeddingSize() != text.hiddenSize()) {
+            throw c.error("text_config.hidden_size", "the projector outputs " + vision.embeddingSize()
+                    + " features but text_config.hidden_size is " + text.hiddenSize());
+        }
+        return new SiglipImageEncoder(PreprocessorConfig.load(preprocessor), vision);
+    }
+
     /** Why an unbound tensor is wrong, or null when it belongs elsewhere or is unknown (model-format.md §1). */
     private static String unusedProblem(String name, Configs cfg, CasaLayers casa) {
         TextConfig t = cfg.text();
-        if (name.startsWith("vision_tower.") || name.startsWith("multi_modal_projector.")) return null;
+        if (name.startsWith("vision_tower.") || name.startsWith("multi_modal_projector.") || name.startsWith("visual.")) return null;
         Matcher m = LAYER_NAME.matcher(name);
         if (m.matches() && isKnownLayerSuffix(m.group(2))) {
             String suffix = m.group(2);

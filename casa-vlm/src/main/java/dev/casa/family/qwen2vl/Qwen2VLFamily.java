@@ -8,6 +8,7 @@ import dev.casa.family.ModelDirectory;
 import dev.casa.family.ModelFamily;
 import dev.casa.family.ModelParts;
 import dev.casa.family.StopTokens;
+import dev.casa.image.Qwen2VLImageEncoder;
 import dev.casa.text.fusion.PlaceholderFusion;
 import dev.casa.text.generate.GenerationConfig;
 import dev.casa.text.lm.LanguageModel;

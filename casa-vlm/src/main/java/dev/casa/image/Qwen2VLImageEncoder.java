@@ -1,7 +1,5 @@
-package dev.casa.family.qwen2vl;
+package dev.casa.image;
 
-import dev.casa.image.EncodedImage;
-import dev.casa.image.ImageEncoder;
 import dev.casa.vision.image.RgbImage;
 import dev.casa.vision.processor.ImageLayout;
 import dev.casa.vision.processor.ProcessedImage;
