@@ -143,14 +143,14 @@ final class Lexer {
             int s = pos;
             while (pos < src.length() && (Character.isLetterOrDigit(src.charAt(pos)) || src.charAt(pos) == '_')) pos++;
             out.add(new Token(Kind.NAME, src.substring(s, pos), line));
-        } else if (Character.isDigit(c)) {
+        } else if (isAsciiDigit(c)) {
             int s = pos;
-            while (pos < src.length() && (Character.isDigit(src.charAt(pos)) || src.charAt(pos) == '_')) pos++;
+            while (pos < src.length() && (isAsciiDigit(src.charAt(pos)) || src.charAt(pos) == '_')) pos++;
             boolean isFloat = false;
-            if (pos + 1 < src.length() && src.charAt(pos) == '.' && Character.isDigit(src.charAt(pos + 1))) {
+            if (pos + 1 < src.length() && src.charAt(pos) == '.' && isAsciiDigit(src.charAt(pos + 1))) {
                 isFloat = true;
                 pos++;
-                while (pos < src.length() && Character.isDigit(src.charAt(pos))) pos++;
+                while (pos < src.length() && isAsciiDigit(src.charAt(pos))) pos++;
             }
             out.add(new Token(isFloat ? Kind.FLOAT : Kind.INT, src.substring(s, pos).replace("_", ""), line));
         } else if (c == '\'' || c == '"') {
@@ -166,6 +166,8 @@ final class Lexer {
             throw error("unexpected character '" + c + "'");
         }
     }
+
+    private static boolean isAsciiDigit(char c) { return c >= '0' && c <= '9'; }
 
     /** A Python-style string literal with the common escapes. */
     private String lexString(char quote) {
@@ -191,8 +193,9 @@ final class Lexer {
                 case '"' -> sb.append('"');
                 case '\n' -> line++;
                 case 'u' -> {
-                    if (pos + 4 > src.length()) throw error("bad \\u escape");
-                    sb.append((char) Integer.parseInt(src.substring(pos, pos + 4), 16));
+                    String hex = pos + 4 <= src.length() ? src.substring(pos, pos + 4) : "";
+                    if (!hex.matches("[0-9a-fA-F]{4}")) throw error("bad \\u escape");
+                    sb.append((char) Integer.parseInt(hex, 16));
                     pos += 4;
                 }
                 default -> sb.append('\\').append(e);
