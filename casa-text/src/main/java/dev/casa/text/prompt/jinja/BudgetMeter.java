@@ -27,6 +27,9 @@ final class BudgetMeter {
         return ScopedValue.where(CURRENT, this).call(action);
     }
 
+    /** Steps charged so far. */
+    long steps() { return steps; }
+
     void step() {
         if (++steps > budget.maxSteps()) overSteps();
     }

@@ -34,6 +34,12 @@ final class Renderer {
 
     private void render(Node node, Scope scope) {
         meter.step();
+        boolean nests = node instanceof Node.If || node instanceof Node.For || node instanceof Node.SetBlock
+                || node instanceof Node.Passthrough;
+        if (!nests) {
+            renderNode(node, scope);
+            return;
+        }
         meter.enter();
         try {
             renderNode(node, scope);
@@ -159,22 +165,25 @@ final class Renderer {
         return loop;
     }
 
+    /** A macro as a value; a call nests one level through the call expression that makes it. */
     private Callable macro(Node.Macro m, Scope defining) {
-        return (args, kw) -> {
-            Scope call = new Scope(defining);
-            for (int p = 0; p < m.params().size(); p++) {
-                String name = m.params().get(p);
-                Object v;
-                if (p < args.size()) v = args.get(p);
-                else if (kw.containsKey(name)) v = kw.get(name);
-                else if (m.defaults().get(p) != null) v = eval(m.defaults().get(p), defining);
-                else v = new Undefined(name);
-                call.vars.put(name, v);
-            }
-            StringBuilder text = new StringBuilder();
-            new Renderer(text, meter, true).renderAll(m.body(), call);
-            return text.toString();
-        };
+        return (args, kw) -> callMacro(m, defining, args, kw);
+    }
+
+    private String callMacro(Node.Macro m, Scope defining, List<Object> args, Map<String, Object> kw) {
+        Scope call = new Scope(defining);
+        for (int p = 0; p < m.params().size(); p++) {
+            String name = m.params().get(p);
+            Object v;
+            if (p < args.size()) v = args.get(p);
+            else if (kw.containsKey(name)) v = kw.get(name);
+            else if (m.defaults().get(p) != null) v = eval(m.defaults().get(p), defining);
+            else v = new Undefined(name);
+            call.vars.put(name, v);
+        }
+        StringBuilder text = new StringBuilder();
+        new Renderer(text, meter, true).renderAll(m.body(), call);
+        return text.toString();
     }
 
     // ---- expressions ----

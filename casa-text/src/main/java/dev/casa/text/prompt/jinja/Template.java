@@ -42,7 +42,11 @@ public final class Template {
 
     /** Renders with {@code variables} as globals (plus the built-in functions). */
     public String render(Map<String, ?> variables) {
-        BudgetMeter meter = new BudgetMeter(budget);
+        return render(variables, new BudgetMeter(budget));
+    }
+
+    /** Renders counting on {@code meter} (tests read its steps). */
+    String render(Map<String, ?> variables, BudgetMeter meter) {
         try {
             return meter.run(() -> renderMetered(variables, meter));
         } catch (TemplateException e) {

@@ -13,16 +13,17 @@ package dev.casa.text.prompt.jinja;
  *       more than any context window this library runs.</li>
  *   <li>{@code maxStringChars} 8 Mi characters for any one string the template builds (concatenation,
  *       repetition, {@code join}, {@code replace}, {@code tojson}, a captured {@code set} block or macro).</li>
- *   <li>{@code maxDepth} 500 nesting levels: each nested expression, statement, macro call or nested list
- *       counts one level, while parsing and while rendering. Python Jinja2 itself stops at about 70
- *       nested parentheses and 150 recursive macro calls (its recursion limit); 500 levels stay well
- *       inside a 512 KiB thread stack.</li>
+ *   <li>{@code maxDepth} 200 nesting levels, while parsing and while rendering: each nested
+ *       sub-expression, block statement ({@code if}, {@code for}, ...), macro call or nested list/dict
+ *       counts one. Python Jinja2 itself stops at about 70 nested parentheses (its recursion limit).
+ *       200 levels use at most half of the JVM's default 1 MiB thread stack; raise it only for
+ *       threads with a larger stack.</li>
  *   <li>{@code maxRange} 100,000 items from one {@code range()}, as Jinja2's sandbox
  *       ({@code jinja2.sandbox.MAX_RANGE}), which Hugging Face's {@code ImmutableSandboxedEnvironment} uses.</li>
  * </ul>
  */
 public record TemplateBudget(long maxSteps, int maxOutputChars, int maxStringChars, int maxDepth, int maxRange) {
-    public static final TemplateBudget DEFAULT = new TemplateBudget(10_000_000L, 8 << 20, 8 << 20, 500, 100_000);
+    public static final TemplateBudget DEFAULT = new TemplateBudget(10_000_000L, 8 << 20, 8 << 20, 200, 100_000);
 
     public TemplateBudget {
         if (maxSteps < 1 || maxOutputChars < 1 || maxStringChars < 1 || maxDepth < 1 || maxRange < 0) {
