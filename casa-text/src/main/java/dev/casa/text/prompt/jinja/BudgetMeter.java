@@ -7,7 +7,7 @@ package dev.casa.text.prompt.jinja;
  */
 final class BudgetMeter {
     /** Characters a string operation may read or build per step (see {@link TemplateBudget}). */
-    static final int CHARS_PER_STEP = 4;
+    static final int CHARS_PER_STEP = 8;
 
     private static final ScopedValue<BudgetMeter> CURRENT = ScopedValue.newInstance();
 

@@ -218,8 +218,8 @@ final class PyValues {
             return new ArrayList<>(m.keySet());
         }
         if (v instanceof String s) {
-            // A String object per character: charged like the characters of a new string each.
-            meter.chars((long) s.length() * BudgetMeter.CHARS_PER_STEP * 4);
+            // A String object per character (some 50 bytes each): 4 steps per character.
+            meter.steps(4L * s.length());
             List<Object> chars = new ArrayList<>();
             s.codePoints().forEach(cp -> chars.add(new String(Character.toChars(cp))));
             return chars;

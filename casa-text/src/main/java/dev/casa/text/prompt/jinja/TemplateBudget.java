@@ -8,7 +8,9 @@ package dev.casa.text.prompt.jinja;
  *   <li>{@code maxSteps} 10,000,000: units of work. One step is one statement, expression, loop
  *       iteration or macro call, plus one per list element or dict entry an operation walks or copies
  *       and one per {@value BudgetMeter#CHARS_PER_STEP} characters a string operation reads or builds.
- *       A real template uses a few thousand steps per message; 10 million take about a second.</li>
+ *       A 200-message conversation of 200,000 characters takes about 1% of it; 10 million steps take
+ *       0.5 to 2 seconds. Because building text costs steps, they also bound what a render can
+ *       allocate: at most 80 million characters over the whole render.</li>
  *   <li>{@code maxOutputChars} 8 Mi (8,388,608) characters of rendered text, about two million tokens,
  *       more than any context window this library runs.</li>
  *   <li>{@code maxStringChars} 8 Mi characters for any one string the template builds (concatenation,
