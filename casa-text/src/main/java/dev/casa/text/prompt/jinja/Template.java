@@ -35,7 +35,14 @@ public final class Template {
      * {@code budget.maxDepth()} is a {@link TemplateException}. Renders use {@code budget}.
      */
     public static Template parse(String source, TemplateBudget budget) {
-        return new Template(Parser.parse(source, budget.maxDepth()), budget);
+        try {
+            return new Template(Parser.parse(source, budget.maxDepth()), budget);
+        } catch (TemplateException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            // A defect of this parser, not of the template: still report it as a template failure.
+            throw new TemplateException("chat template cannot be parsed: " + e, e);
+        }
     }
 
     public TemplateBudget budget() { return budget; }
