@@ -38,7 +38,8 @@ public final class Npy {
         if (fileSize > MAX_DATA_BYTES) {
             throw new NpyException(file + ": " + fileSize + " bytes is too large to read onto the heap");
         }
-        return parse(Files.readAllBytes(file), file.toString());
+        // Bounded, regular files only: a FIFO or /dev/zero named as an .npy file is refused, not read.
+        return parse(BoundedFiles.readAllBytes(file, MAX_DATA_BYTES, ".npy file"), file.toString());
     }
 
     /** Parses the bytes of an {@code .npy} file; {@code source} names it in errors. */

@@ -19,17 +19,26 @@ public final class ModelWeights {
      * A path to a {@code .safetensors} file or to an index file is opened directly.
      */
     public static TensorStore open(Path dirOrFile) {
-        if (Files.isRegularFile(dirOrFile)) {
-            String name = String.valueOf(dirOrFile.getFileName());
-            return name.endsWith(".index.json") ? ShardedTensorStore.open(dirOrFile) : SafetensorsFile.open(dirOrFile);
+        if (Files.isDirectory(dirOrFile)) {
+            Path single = dirOrFile.resolve(SINGLE_FILE);
+            if (present(single)) return SafetensorsFile.open(single);
+            Path index = dirOrFile.resolve(INDEX_FILE);
+            if (present(index)) return ShardedTensorStore.open(index);
+            throw new SafetensorsException(dirOrFile + ": no weights: expected " + SINGLE_FILE + " or " + INDEX_FILE);
         }
-        if (!Files.isDirectory(dirOrFile)) {
+        if (!present(dirOrFile)) {
             throw new SafetensorsException(dirOrFile + ": no such model directory or safetensors file");
         }
-        Path single = dirOrFile.resolve(SINGLE_FILE);
-        if (Files.exists(single)) return SafetensorsFile.open(single);
-        Path index = dirOrFile.resolve(INDEX_FILE);
-        if (Files.exists(index)) return ShardedTensorStore.open(index);
-        throw new SafetensorsException(dirOrFile + ": no weights: expected " + SINGLE_FILE + " or " + INDEX_FILE);
+        // A regular file, or something that is not one (FIFO, device, link loop), which open() names.
+        String name = String.valueOf(dirOrFile.getFileName());
+        return name.endsWith(".index.json") ? ShardedTensorStore.open(dirOrFile) : SafetensorsFile.open(dirOrFile);
+    }
+
+    /**
+     * Whether something is at {@code p}, a broken symbolic link included: a link loop or a FIFO named
+     * model.safetensors must be reported as such, not taken for a missing file.
+     */
+    private static boolean present(Path p) {
+        return Files.exists(p) || Files.isSymbolicLink(p);
     }
 }

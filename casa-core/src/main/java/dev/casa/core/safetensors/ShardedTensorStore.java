@@ -1,6 +1,7 @@
 package dev.casa.core.safetensors;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.casa.core.io.BoundedFiles;
 import dev.casa.core.tensor.Tensor;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -17,6 +18,12 @@ import java.util.TreeMap;
 
 /** The tensors of a sharded checkpoint: {@code model.safetensors.index.json} and the files it lists. */
 public final class ShardedTensorStore implements TensorStore {
+
+    /**
+     * Largest index file read: 64 MiB. Real ones are 20 KB to a few MB (about 80 bytes per tensor);
+     * the limit keeps a wrong path ({@code /dev/zero}, a huge file) from filling the heap.
+     */
+    public static final long MAX_INDEX_BYTES = 64L << 20;
 
     private final Path index;
     private final List<SafetensorsFile> shards;
@@ -68,11 +75,10 @@ public final class ShardedTensorStore implements TensorStore {
     private static Map<String, String> readWeightMap(Path index) {
         byte[] bytes;
         try {
-            bytes = Files.readAllBytes(index);
-        } catch (NoSuchFileException e) {
-            throw new SafetensorsException(index + ": file not found", e);
-        } catch (IOException | OutOfMemoryError e) {
-            throw new SafetensorsException(index + ": cannot read file: " + e, e);
+            bytes = BoundedFiles.readAllBytes(index, MAX_INDEX_BYTES, "safetensors index");
+        } catch (IOException e) {
+            if (e.getCause() instanceof NoSuchFileException) throw new SafetensorsException(index + ": file not found", e);
+            throw new SafetensorsException(e.getMessage(), e);
         }
         JsonNode root = StrictJson.parseObject(bytes, index.toString());
         JsonNode map = root.get("weight_map");
@@ -108,7 +114,9 @@ public final class ShardedTensorStore implements TensorStore {
         }
         Path dir = index.toAbsolutePath().getParent();
         Path file = dir.resolve(shardPath);
-        if (!Files.isRegularFile(file)) {
+        // A missing shard is named as such; one that exists but is no regular file (a FIFO, a link loop)
+        // is refused by SafetensorsFile.open with what it is.
+        if (!Files.exists(file) && !Files.isSymbolicLink(file)) {
             throw new SafetensorsException(index + ": tensor '" + tensor + "' is mapped to shard " + shardName
                     + ", which does not exist (" + file + ")");
         }
@@ -123,6 +131,12 @@ public final class ShardedTensorStore implements TensorStore {
     @Override public Optional<Tensor> find(String name) { return Optional.ofNullable(tensors.get(name)); }
 
     @Override public String describe() { return index + " (" + shards.size() + " shards)"; }
+
+    /** Checks every shard (see {@link TensorStore#checkIntact()}). */
+    @Override
+    public void checkIntact() {
+        for (SafetensorsFile shard : shards) shard.checkIntact();
+    }
 
     /** Unmaps every shard. */
     @Override

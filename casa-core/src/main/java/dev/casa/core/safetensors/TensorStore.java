@@ -19,6 +19,18 @@ public interface TensorStore extends AutoCloseable {
                 "tensor '" + name + "' not found in " + describe()));
     }
 
+    /**
+     * Checks that the files behind the tensors did not change on disk since they were loaded, without
+     * reading the tensors. Call it before each request (and, for long requests, between steps): a
+     * memory-mapped file truncated by another process (a re-download, {@code cp} onto it) kills the
+     * JVM with SIGBUS on the next read; after this check the model can be reloaded instead. The check
+     * cannot close the window of a change during a request (see docs/reliability.md).
+     * Stores that hold their tensors in memory have nothing to check.
+     *
+     * @throws ModelFileChangedException if a file was resized, modified, replaced or removed
+     */
+    default void checkIntact() {}
+
     /** Where the tensors come from (a path), for error messages. */
     String describe();
 

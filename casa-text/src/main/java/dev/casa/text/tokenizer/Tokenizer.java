@@ -1,7 +1,7 @@
 package dev.casa.text.tokenizer;
 
+import dev.casa.core.io.BoundedFiles;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -84,13 +84,29 @@ public final class Tokenizer {
         return specials;
     }
 
-    /** Loads a {@code tokenizer.json} file. */
+    /**
+     * Largest {@code tokenizer.json} read by {@link #fromFile(Path)}: 64 MiB. Real ones are 2 to 35 MB
+     * (Gemma 3's, with 262,144 tokens, is about 33 MB); the limit keeps a wrong path (a huge file,
+     * {@code /dev/zero}) from filling the heap.
+     */
+    public static final long MAX_FILE_BYTES = 64L << 20;
+
+    /**
+     * Loads a {@code tokenizer.json} file of at most {@link #MAX_FILE_BYTES}.
+     *
+     * @throws TokenizerException the file is missing, unreadable, not a regular file, too large or malformed
+     */
     public static Tokenizer fromFile(Path path) {
+        return fromFile(path, MAX_FILE_BYTES);
+    }
+
+    /** Loads a {@code tokenizer.json} file of at most {@code maxBytes}. */
+    public static Tokenizer fromFile(Path path, long maxBytes) {
         String json;
         try {
-            json = Files.readString(path);
+            json = BoundedFiles.readString(path, maxBytes, "tokenizer.json");
         } catch (IOException e) {
-            throw new TokenizerException("cannot read tokenizer file " + path + ": " + e.getMessage(), e);
+            throw new TokenizerException(e.getMessage(), e);
         }
         try {
             return TokenizerJson.parse(json);
@@ -107,8 +123,15 @@ public final class Tokenizer {
     /**
      * The ids of {@code text}. Added tokens in the text (such as {@code "<s>"}) are always matched;
      * {@code addSpecialTokens} runs the post-processor (HF {@code add_special_tokens=True}).
+     *
+     * @throws IllegalArgumentException if {@code text} holds a lone UTF-16 surrogate (not Unicode text)
      */
     public int[] encode(String text, boolean addSpecialTokens) {
+        int lone = LoneSurrogates.find(text);
+        if (lone >= 0) {
+            throw new IllegalArgumentException("text to tokenize has a " + LoneSurrogates.describe(text, lone)
+                    + ": not valid Unicode (HF tokenizers cannot take it either)");
+        }
         IntList ids = new IntList(text.length() / 3 + 4);
         List<Piece> words = new ArrayList<>();
         for (TokenMatcher.Segment raw : rawMatcher.split(text)) {

@@ -22,6 +22,8 @@ final class TokenizerJson {
             throw new TokenizerException("tokenizer.json is not valid JSON: " + e.getOriginalMessage(), e);
         }
         if (root == null || !root.isObject()) throw new TokenizerException("tokenizer.json: expected a JSON object");
+        String lone = loneSurrogate(root, "");
+        if (lone != null) throw new TokenizerException("tokenizer.json: " + lone + " (HF tokenizers refuses such a file too)");
         List<AddedToken> added = addedTokens(root.path("added_tokens"));
         BpeModel model = model(required(root, "model", "tokenizer.json"));
         TextNormalizer normalizer = present(root.get("normalizer")) ? normalizer(root.get("normalizer")) : null;
@@ -29,6 +31,33 @@ final class TokenizerJson {
         PostProcessor post = present(root.get("post_processor")) ? postProcessor(root.get("post_processor")) : null;
         TokenDecoder decoder = present(root.get("decoder")) ? decoder(root.get("decoder")) : null;
         return new Tokenizer(model, normalizer, preTokenizer, post, decoder, added);
+    }
+
+    /**
+     * Where the first string (key or value) holding a lone surrogate escape such as {@code "\\ud83d"} is,
+     * or null. Jackson accepts such escapes; serde_json, and so HF, refuses them; a vocabulary entry with
+     * one would decode to text that is not Unicode.
+     */
+    private static String loneSurrogate(JsonNode node, String path) {
+        if (node.isTextual()) {
+            int i = LoneSurrogates.find(node.textValue());
+            return i < 0 ? null : LoneSurrogates.describe(node.textValue(), i) + " in the string at " + path;
+        }
+        if (node.isArray()) {
+            for (int k = 0; k < node.size(); k++) {
+                String found = loneSurrogate(node.get(k), path + "[" + k + "]");
+                if (found != null) return found;
+            }
+        } else if (node.isObject()) {
+            for (var it = node.properties().iterator(); it.hasNext(); ) {
+                var e = it.next();
+                int i = LoneSurrogates.find(e.getKey());
+                if (i >= 0) return LoneSurrogates.describe(e.getKey(), i) + " in a key of " + (path.isEmpty() ? "the top object" : path);
+                String found = loneSurrogate(e.getValue(), path + "." + e.getKey());
+                if (found != null) return found;
+            }
+        }
+        return null;
     }
 
     private static boolean present(JsonNode n) { return n != null && !n.isNull() && !n.isMissingNode(); }

@@ -1,11 +1,10 @@
 package dev.casa.vision.image;
 
+import dev.casa.core.io.BoundedFiles;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HexFormat;
@@ -23,51 +22,98 @@ import org.w3c.dom.Node;
  * Decodes PNG, JPEG, BMP and GIF (first frame) with the JDK's ImageIO readers into 8-bit RGB exactly
  * like Pillow's {@code Image.open(f).convert('RGB')} (see {@link RasterToRgb} for the mode rules).
  *
- * <p>Bad input fails with an {@link ImageDecodeException} naming the source and the problem. The
- * dimensions in the header are checked against {@link #MAX_PIXELS} before any pixel memory is
- * allocated. Reader warnings (e.g. a truncated JPEG, which the JDK would otherwise decode to grey)
- * are errors, as Pillow refuses truncated images by default.
+ * <p>Bad input fails with an {@link ImageDecodeException} naming the source and the problem. Sizes are
+ * checked before memory is allocated for them: a file over {@link #MAX_FILE_BYTES} is not read, and
+ * the dimensions in the header (for a GIF also its logical screen, which the first frame is drawn on)
+ * are checked against a pixel limit ({@link #DEFAULT_MAX_PIXELS} unless given) and against the JVM's
+ * maximum heap, before any pixel is decoded. Reader warnings (e.g. a truncated JPEG, which the JDK
+ * would otherwise decode to grey) are errors, as Pillow refuses truncated images by default.
  */
 public final class ImageDecoder {
-    /** Largest accepted image (width × height), a guard against headers that would exhaust memory. */
-    public static final long MAX_PIXELS = 100_000_000L;
+    /**
+     * Default largest image, width × height: Pillow's {@code Image.MAX_IMAGE_PIXELS} (89,478,485, about
+     * 0.25 GiB of 24-bit pixels), above which Pillow warns of a decompression bomb. A guard against
+     * headers that would exhaust memory; vision encoders resize to a few hundred pixels anyway.
+     */
+    public static final long DEFAULT_MAX_PIXELS = 89_478_485L;
+
+    /** Largest image file or stream read: 256 MiB, more than any image within the pixel limit needs compressed. */
+    public static final long MAX_FILE_BYTES = 256L << 20;
+
+    /**
+     * Heap a decode needs per pixel, at least: the decoded raster (4 bytes for 8-bit RGB(A)) and the RGB
+     * copy (3). An image that cannot fit in the maximum heap is refused instead of ending in OutOfMemoryError.
+     */
+    static final int MIN_HEAP_BYTES_PER_PIXEL = 7;
+
+    /** The pixel limit and the heap the size check compares against. */
+    record Limits(long maxPixels, long maxHeapBytes) {
+        static Limits of(long maxPixels) {
+            if (maxPixels < 1) throw new IllegalArgumentException("maxPixels must be positive: " + maxPixels);
+            return new Limits(maxPixels, Runtime.getRuntime().maxMemory());
+        }
+    }
 
     private static final Set<String> FORMATS = Set.of("png", "jpeg", "bmp", "gif");
 
     private ImageDecoder() {}
 
+    /** Decodes an image file with the {@link #DEFAULT_MAX_PIXELS default pixel limit}. */
     public static RgbImage decode(Path path) {
+        return decode(path, DEFAULT_MAX_PIXELS);
+    }
+
+    /** Decodes an image file, refusing images of more than {@code maxPixels} (width × height). */
+    public static RgbImage decode(Path path, long maxPixels) {
+        Limits limits = Limits.of(maxPixels);
         byte[] data;
         try {
-            data = Files.readAllBytes(path);
-        } catch (NoSuchFileException e) {
-            throw new ImageDecodeException(path + ": no such file");
-        } catch (IOException | OutOfMemoryError e) {
-            throw new ImageDecodeException(path + ": cannot read file: " + e.getMessage(), e);
+            data = BoundedFiles.readAllBytes(path, MAX_FILE_BYTES, "image");
+        } catch (IOException e) {
+            // BoundedFiles' message is complete ("image <path>: no such file", "...: a named pipe (FIFO), ...").
+            throw new ImageDecodeException(e.getMessage(), e);
         }
-        return decode(data, path.toString());
+        return decode(data, path.toString(), limits);
     }
 
+    /** Decodes image bytes with the {@link #DEFAULT_MAX_PIXELS default pixel limit}. */
     public static RgbImage decode(byte[] data) {
-        return decode(data, "image data");
+        return decode(data, DEFAULT_MAX_PIXELS);
     }
 
+    /** Decodes image bytes, refusing images of more than {@code maxPixels} (width × height). */
+    public static RgbImage decode(byte[] data, long maxPixels) {
+        return decode(data, "image data", Limits.of(maxPixels));
+    }
+
+    /** Decodes an image stream (read to its end, at most {@link #MAX_FILE_BYTES}) with the default pixel limit. */
     public static RgbImage decode(InputStream in) {
+        return decode(in, DEFAULT_MAX_PIXELS);
+    }
+
+    /** Decodes an image stream, refusing images of more than {@code maxPixels} (width × height). */
+    public static RgbImage decode(InputStream in, long maxPixels) {
+        Limits limits = Limits.of(maxPixels);
+        byte[] data;
         try {
-            return decode(in.readAllBytes(), "image stream");
-        } catch (IOException | OutOfMemoryError e) {
+            data = in.readNBytes((int) MAX_FILE_BYTES + 1);
+        } catch (IOException e) {
             throw new ImageDecodeException("image stream: cannot read: " + e.getMessage(), e);
         }
+        if (data.length > MAX_FILE_BYTES) {
+            throw new ImageDecodeException("image stream: more than " + MAX_FILE_BYTES + " bytes, over the limit for an image");
+        }
+        return decode(data, "image stream", limits);
     }
 
-    private static RgbImage decode(byte[] data, String source) {
+    static RgbImage decode(byte[] data, String source, Limits limits) {
         if (data.length == 0) {
             throw new ImageDecodeException(source + ": empty file (0 bytes), not an image");
         }
         try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(data))) {
             ImageReader reader = readerFor(in, data, source);
             try {
-                return read(reader, in, source);
+                return read(reader, in, source, limits);
             } catch (IOException | RuntimeException e) {
                 if (e instanceof ImageDecodeException ide) {
                     throw ide;
@@ -112,15 +158,15 @@ public final class ImageDecoder {
                 + HexFormat.ofDelimiter(" ").formatHex(head) + ")");
     }
 
-    private static RgbImage read(ImageReader reader, ImageInputStream in, String source) throws IOException {
+    private static RgbImage read(ImageReader reader, ImageInputStream in, String source, Limits limits) throws IOException {
         reader.setInput(in, true, false);
         String format = formatOf(reader);
-        int width = reader.getWidth(0);
-        int height = reader.getHeight(0);
-        checkDimensions(source, format, width, height);
+        String name = format.toUpperCase(Locale.ROOT);
+        // Header fields only: getWidth/getHeight and the metadata read no pixel data.
+        checkDimensions(source, name + " header gives", reader.getWidth(0), reader.getHeight(0), limits);
         GifCanvas canvas = format.equals("gif") ? GifCanvas.of(reader) : null;
         if (canvas != null) {
-            checkDimensions(source, format, canvas.width(), canvas.height());
+            checkDimensions(source, "GIF logical screen is", canvas.width(), canvas.height(), limits);
         }
 
         Set<String> warnings = new LinkedHashSet<>();
@@ -153,14 +199,21 @@ public final class ImageDecoder {
         return RasterToRgb.convert(image, grey || !image.getColorModel().hasAlpha(), paletteSize);
     }
 
-    private static void checkDimensions(String source, String format, long width, long height) {
+    /** Refuses, before anything is decoded, an image that is empty, over the pixel limit, or larger than the heap. */
+    private static void checkDimensions(String source, String what, long width, long height, Limits limits) {
         if (width <= 0 || height <= 0) {
-            throw new ImageDecodeException(source + ": " + format.toUpperCase(Locale.ROOT) + " header gives an empty image ("
-                    + width + "x" + height + ")");
+            throw new ImageDecodeException(source + ": " + what + " an empty image (" + width + "x" + height + ")");
         }
-        if (width * height > MAX_PIXELS) {
-            throw new ImageDecodeException(source + ": " + format.toUpperCase(Locale.ROOT) + " header gives " + width + "x"
-                    + height + " = " + width * height + " pixels, more than the limit of " + MAX_PIXELS);
+        long pixels = width * height; // both below 2^31: no overflow
+        if (pixels > limits.maxPixels()) {
+            throw new ImageDecodeException(source + ": " + what + " " + width + "x" + height + " = " + pixels
+                    + " pixels, more than the limit of " + limits.maxPixels() + " pixels");
+        }
+        long heap = pixels * MIN_HEAP_BYTES_PER_PIXEL;
+        if (heap > limits.maxHeapBytes()) {
+            throw new ImageDecodeException(source + ": " + what + " " + width + "x" + height + " = " + pixels
+                    + " pixels, which need at least " + (heap >> 20) + " MiB to decode, more than the maximum heap of "
+                    + (limits.maxHeapBytes() >> 20) + " MiB (-Xmx)");
         }
     }
 

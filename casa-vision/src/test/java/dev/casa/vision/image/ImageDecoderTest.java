@@ -168,6 +168,57 @@ class ImageDecoderTest {
         assertTrue(message.contains("100000x100000"), message);
     }
 
+    /**
+     * Issue 13: a 35-byte GIF whose logical screen is 10000x10000 (a 1x1 frame) made the decoder allocate the
+     * 300 MB screen and die with OutOfMemoryError under -Xmx256m. The screen is now checked from the stream
+     * metadata, before any pixel is decoded: the message names the screen, which only that check reports.
+     */
+    @Test
+    void gifLogicalScreenIsCheckedBeforeDecoding() {
+        byte[] gif = gifWithScreen(10_000, 10_000);
+        assertTrue(gif.length < 62, "a tiny file: " + gif.length);
+        assertEquals(1, ImageDecoder.decode(gifWithScreen(1, 1)).width(), "the crafted GIF is valid");
+        ImageDecodeException e = assertThrows(ImageDecodeException.class, () -> ImageDecoder.decode(gif));
+        assertEquals("image data: GIF logical screen is 10000x10000 = 100000000 pixels, more than the limit of 89478485 pixels",
+                e.getMessage());
+        // Within a raised pixel limit, the heap check still refuses it under -Xmx256m.
+        ImageDecoder.Limits small = new ImageDecoder.Limits(200_000_000L, 256L << 20);
+        ImageDecodeException heap = assertThrows(ImageDecodeException.class, () -> ImageDecoder.decode(gif, "small.gif", small));
+        assertEquals("small.gif: GIF logical screen is 10000x10000 = 100000000 pixels, which need at least 667 MiB to decode,"
+                + " more than the maximum heap of 256 MiB (-Xmx)", heap.getMessage());
+    }
+
+    @Test
+    void pixelLimitIsConfigurable() throws IOException {
+        Path png = ImageFixtures.source("rgb_scene_97x151.png");
+        assertEquals(97, ImageDecoder.decode(png, 97 * 151).width());
+        String message = assertMessage(() -> ImageDecoder.decode(png, 97 * 151 - 1), "more than the limit of 14646 pixels");
+        assertTrue(message.contains("PNG header gives 97x151 = 14647 pixels"), message);
+        byte[] data = Files.readAllBytes(png);
+        assertMessage(() -> ImageDecoder.decode(data, 100), "more than the limit of 100 pixels");
+        assertMessage(() -> ImageDecoder.decode(new ByteArrayInputStream(data), 100), "more than the limit of 100 pixels");
+        assertThrows(IllegalArgumentException.class, () -> ImageDecoder.decode(data, 0));
+    }
+
+    @Test
+    void specialFilesAreRefusedWithoutReading(@TempDir Path dir) throws Exception {
+        assertMessage(() -> ImageDecoder.decode(dir), "a directory, not a regular file");
+        assertMessage(() -> ImageDecoder.decode(Path.of("/dev/zero")), "a character device, not a regular file");
+        Path fifo = dir.resolve("photo.png");
+        org.junit.jupiter.api.Assumptions.assumeTrue(new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor() == 0);
+        // Reading a FIFO with no writer would block forever.
+        assertMessage(() -> ImageDecoder.decode(fifo), "a named pipe (FIFO), not a regular file");
+    }
+
+    @Test
+    void endlessStreamIsCutAtTheFileLimit() {
+        java.io.InputStream zeros = new java.io.InputStream() {
+            @Override public int read() { return 0; }
+            @Override public int read(byte[] b, int off, int len) { Arrays.fill(b, off, off + len, (byte) 0); return len; }
+        };
+        assertMessage(() -> ImageDecoder.decode(zeros), "image stream: more than 268435456 bytes");
+    }
+
     @Test
     void zeroDimensionsAreRejected() {
         assertThrows(ImageDecodeException.class, () -> ImageDecoder.decode(pngWithHeader(0, 0)));
@@ -197,6 +248,19 @@ class ImageDecoderTest {
         chunk(out, "IDAT", new byte[] {0x78, (byte) 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01});
         chunk(out, "IEND", new byte[0]);
         return out.toByteArray();
+    }
+
+    /** A GIF89a whose logical screen is {@code width x height}, holding one 1x1 frame at (0, 0). */
+    static byte[] gifWithScreen(int width, int height) {
+        ByteBuffer b = ByteBuffer.allocate(64).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        b.put("GIF89a".getBytes(StandardCharsets.US_ASCII));
+        b.putShort((short) width).putShort((short) height).put((byte) 0x80).put((byte) 0).put((byte) 0); // 2-colour table
+        b.put(new byte[] {0, 0, 0, (byte) 255, (byte) 255, (byte) 255});
+        b.put((byte) 0x2C).putShort((short) 0).putShort((short) 0).putShort((short) 1).putShort((short) 1).put((byte) 0);
+        // LZW, minimum code size 2: clear (4), index 0, end (5) in 3-bit codes, least significant bit first.
+        b.put((byte) 2).put((byte) 2).put((byte) 0x44).put((byte) 0x01).put((byte) 0);
+        b.put((byte) 0x3B);
+        return Arrays.copyOf(b.array(), b.position());
     }
 
     private static void chunk(ByteArrayOutputStream out, String type, byte[] data) {

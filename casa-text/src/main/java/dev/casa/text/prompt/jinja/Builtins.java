@@ -3,7 +3,6 @@ package dev.casa.text.prompt.jinja;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -13,6 +12,14 @@ final class Builtins {
     private Builtins() {}
 
     static Object filter(String name, Object v, List<Object> args, Map<String, Object> kw) {
+        BudgetMeter meter = BudgetMeter.current();
+        meter.size(v);
+        Object result = applyFilter(name, v, args, kw);
+        if (result instanceof String s && s != v) meter.checkString(s.length(), "filter '" + name + "'");
+        return result;
+    }
+
+    private static Object applyFilter(String name, Object v, List<Object> args, Map<String, Object> kw) {
         return switch (name) {
             case "trim" -> pyStrip(str(v, name), arg(args, kw, 0, "chars", null));
             case "upper" -> str(v, name).toUpperCase(Locale.ROOT);
@@ -32,23 +39,18 @@ final class Builtins {
                 yield items.isEmpty() ? new Undefined("last of empty sequence") : items.get(items.size() - 1);
             }
             case "join" -> {
-                String sep = (String) arg(args, kw, 0, "d", "");
+                String sep = PyValues.str(arg(args, kw, 0, "d", ""));
                 Object attribute = arg(args, kw, 1, "attribute", null);
-                StringBuilder sb = new StringBuilder();
                 List<Object> items = PyValues.iterate(v);
-                for (int i = 0; i < items.size(); i++) {
-                    if (i > 0) sb.append(sep);
-                    Object item = attribute == null ? items.get(i) : attribute(items.get(i), PyValues.str(attribute));
-                    sb.append(PyValues.str(item));
-                }
-                yield sb.toString();
+                if (attribute != null) items.replaceAll(item -> attribute(item, PyValues.str(attribute)));
+                yield join(sep, items);
             }
             case "replace" -> {
                 String s = str(v, name);
                 String old = PyValues.str(arg(args, kw, 0, "old", null));
                 String rep = PyValues.str(arg(args, kw, 1, "new", null));
                 Object count = arg(args, kw, 2, "count", null);
-                yield count == null ? s.replace(old, rep) : replaceCount(s, old, rep, PyValues.toLong(count));
+                yield replaceCount(s, old, rep, count == null ? -1 : PyValues.toLong(count));
             }
             case "default", "d" -> {
                 Object def = arg(args, kw, 0, "default_value", "");
@@ -63,8 +65,9 @@ final class Builtins {
                     itemSep = PyValues.str(seps.get(0));
                     keySep = PyValues.str(seps.get(1));
                 }
-                yield Json.dumps(v, indent == null ? null : (int) PyValues.toLong(indent), itemSep, keySep,
-                        PyValues.truthy(kw.getOrDefault("sort_keys", false)));
+                // Python treats a negative indent as 0; a huge one is refused by the string budget.
+                Integer width = indent == null ? null : (int) Math.max(0, Math.min(Integer.MAX_VALUE, PyValues.toLong(indent)));
+                yield Json.dumps(v, width, itemSep, keySep, PyValues.truthy(kw.getOrDefault("sort_keys", false)));
             }
             case "string" -> PyValues.str(v);
             case "int" -> toInt(v, arg(args, kw, 0, "default", 0L));
@@ -79,10 +82,12 @@ final class Builtins {
                 yield items;
             }
             case "sort" -> sort(v, args, kw);
-            case "unique" -> new ArrayList<>(new LinkedHashSet<>(PyValues.iterate(v)));
+            case "unique" -> unique(PyValues.iterate(v), PyValues.truthy(arg(args, kw, 0, "case_sensitive", false)),
+                    arg(args, kw, 1, "attribute", null));
             case "items" -> items(v);
             case "dictsort" -> {
                 List<Object> pairs = items(v);
+                chargeSort(pairs.size());
                 pairs.sort(Comparator.comparing(p -> PyValues.str(((List<?>) p).get(0))));
                 yield pairs;
             }
@@ -91,7 +96,10 @@ final class Builtins {
             case "map" -> map(v, args, kw);
             case "indent" -> indent(str(v, name), args, kw);
             case "safe", "e", "escape", "forceescape" -> v;
-            case "wordcount" -> (long) str(v, name).trim().split("\\s+").length;
+            case "wordcount" -> {
+                String s = str(v, name).trim();
+                yield s.isEmpty() ? 0L : (long) s.split("\\s+").length;
+            }
             case "center" -> str(v, name);
             case "batch", "slice", "groupby", "sum", "min", "max" -> aggregate(name, v, args, kw);
             default -> throw new TemplateException("unsupported filter '" + name + "'");
@@ -99,6 +107,12 @@ final class Builtins {
     }
 
     static boolean test(String name, Object v, List<Object> args) {
+        int needed = switch (name) {
+            case "divisibleby", "equalto", "eq", "==", "sameas", "ne", "!=", "lt", "lessthan", "<", "le", "<=", "gt",
+                 "greaterthan", ">", "ge", ">=", "in" -> 1;
+            default -> 0;
+        };
+        if (args.size() < needed) throw new TemplateException("test '" + name + "' needs an argument");
         return switch (name) {
             case "defined" -> !(v instanceof Undefined);
             case "undefined" -> v instanceof Undefined;
@@ -116,7 +130,11 @@ final class Builtins {
             case "callable" -> v instanceof Callable;
             case "odd" -> PyValues.toLong(v) % 2 != 0;
             case "even" -> PyValues.toLong(v) % 2 == 0;
-            case "divisibleby" -> PyValues.toLong(v) % PyValues.toLong(args.get(0)) == 0;
+            case "divisibleby" -> {
+                long d = PyValues.toLong(args.get(0));
+                if (d == 0) throw new TemplateException("divisibleby(0): modulo by zero");
+                yield PyValues.toLong(v) % d == 0;
+            }
             case "equalto", "eq", "==", "sameas" -> PyValues.equal(v, args.get(0));
             case "ne", "!=" -> !PyValues.equal(v, args.get(0));
             case "lt", "lessthan", "<" -> PyValues.compare(v, args.get(0)) < 0;
@@ -156,7 +174,10 @@ final class Builtins {
             case "items" -> (a, k) -> items(m);
             case "keys" -> (a, k) -> new ArrayList<Object>(m.keySet());
             case "values" -> (a, k) -> new ArrayList<Object>(m.values());
-            case "get" -> (a, k) -> m.containsKey(a.get(0)) ? m.get(a.get(0)) : (a.size() > 1 ? a.get(1) : null);
+            case "get" -> (a, k) -> {
+                need(a, 1, "get");
+                return a.get(0) instanceof String key && m.containsKey(key) ? m.get(key) : (a.size() > 1 ? a.get(1) : null);
+            };
             default -> null;
         };
     }
@@ -164,10 +185,14 @@ final class Builtins {
     private static Callable listMethod(List<?> l, String name) {
         return switch (name) {
             case "index" -> (a, k) -> {
+                need(a, 1, "index");
                 for (int i = 0; i < l.size(); i++) if (PyValues.equal(l.get(i), a.get(0))) return (long) i;
                 throw new TemplateException("value not in list");
             };
-            case "count" -> (a, k) -> l.stream().filter(x -> PyValues.equal(x, a.get(0))).count();
+            case "count" -> (a, k) -> {
+                need(a, 1, "count");
+                return l.stream().filter(x -> PyValues.equal(x, a.get(0))).count();
+            };
             case "append", "pop", "insert", "extend", "remove", "clear", "sort", "reverse" -> (a, k) -> {
                 throw new TemplateException("lists are immutable in chat templates (called ." + name + ")");
             };
@@ -176,31 +201,56 @@ final class Builtins {
     }
 
     private static Callable stringMethod(String s, String name) {
-        return switch (name) {
+        Callable method = switch (name) {
             case "strip" -> (a, k) -> pyStrip(s, a.isEmpty() ? null : a.get(0));
-            case "lstrip" -> (a, k) -> pyLstrip(s, a.isEmpty() ? null : (String) a.get(0));
-            case "rstrip" -> (a, k) -> pyRstrip(s, a.isEmpty() ? null : (String) a.get(0));
+            case "lstrip" -> (a, k) -> pyLstrip(s, a.isEmpty() || a.get(0) == null ? null : PyValues.str(a.get(0)));
+            case "rstrip" -> (a, k) -> pyRstrip(s, a.isEmpty() || a.get(0) == null ? null : PyValues.str(a.get(0)));
             case "upper" -> (a, k) -> s.toUpperCase(Locale.ROOT);
             case "lower" -> (a, k) -> s.toLowerCase(Locale.ROOT);
             case "title" -> (a, k) -> title(s);
             case "capitalize" -> (a, k) -> filter("capitalize", s, List.of(), Map.of());
-            case "startswith" -> (a, k) -> startsOrEnds(s, a.get(0), true);
-            case "endswith" -> (a, k) -> startsOrEnds(s, a.get(0), false);
+            case "startswith" -> (a, k) -> startsOrEnds(s, need(a, 1, name).get(0), true);
+            case "endswith" -> (a, k) -> startsOrEnds(s, need(a, 1, name).get(0), false);
             case "split" -> (a, k) -> split(s, a.isEmpty() ? null : a.get(0), a.size() > 1 ? PyValues.toLong(a.get(1)) : -1);
-            case "replace" -> (a, k) -> a.size() > 2
-                    ? replaceCount(s, PyValues.str(a.get(0)), PyValues.str(a.get(1)), PyValues.toLong(a.get(2)))
-                    : s.replace(PyValues.str(a.get(0)), PyValues.str(a.get(1)));
-            case "find" -> (a, k) -> (long) s.indexOf(PyValues.str(a.get(0)));
-            case "count" -> (a, k) -> (long) countOccurrences(s, PyValues.str(a.get(0)));
-            case "join" -> (a, k) -> String.join(s, PyValues.iterate(a.get(0)).stream().map(PyValues::str).toList());
+            case "replace" -> (a, k) -> replaceCount(s, PyValues.str(need(a, 2, name).get(0)), PyValues.str(a.get(1)),
+                    a.size() > 2 ? PyValues.toLong(a.get(2)) : -1);
+            case "find" -> (a, k) -> (long) TextSearch.indexOf(s, PyValues.str(need(a, 1, name).get(0)), 0);
+            case "count" -> (a, k) -> (long) countOccurrences(s, PyValues.str(need(a, 1, name).get(0)));
+            case "join" -> (a, k) -> join(s, PyValues.iterate(need(a, 1, name).get(0)));
             case "isdigit" -> (a, k) -> !s.isEmpty() && s.chars().allMatch(Character::isDigit);
             case "isspace" -> (a, k) -> !s.isEmpty() && s.chars().allMatch(Character::isWhitespace);
             case "format" -> (a, k) -> braceFormat(s, a, k);
             default -> null;
         };
+        if (method == null) return null;
+        // Charge for reading the string, and check the length of a string the method builds.
+        return (a, k) -> {
+            BudgetMeter meter = BudgetMeter.current();
+            meter.size(s);
+            Object result = method.call(a, k);
+            if (result instanceof String r && r != s) meter.checkString(r.length(), "'." + name + "()'");
+            return result;
+        };
     }
 
     // ---- helpers ----
+
+    /** {@code args}, after checking that a method got at least {@code n} arguments. */
+    private static List<Object> need(List<Object> args, int n, String method) {
+        if (args.size() < n) throw new TemplateException("." + method + "() needs " + n + " argument" + (n > 1 ? "s" : "") + ", got " + args.size());
+        return args;
+    }
+
+    /** Joins the str() of {@code items} with {@code sep}, within the string budget. */
+    private static String join(String sep, List<Object> items) {
+        BudgetMeter meter = BudgetMeter.current();
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < items.size(); i++) {
+            if (i > 0) meter.append(sb, sep, "join");
+            meter.append(sb, PyValues.str(items.get(i)), "join");
+        }
+        return sb.toString();
+    }
 
     private static Object arg(List<Object> args, Map<String, Object> kw, int index, String name, Object def) {
         if (index < args.size()) return args.get(index);
@@ -269,9 +319,11 @@ final class Builtins {
         }
         String d = PyValues.str(sep);
         if (d.isEmpty()) throw new TemplateException("empty separator");
+        TextSearch search = new TextSearch(d);
         int from = 0;
         while (max < 0 || out.size() < max) {
-            int i = s.indexOf(d, from);
+            BudgetMeter.current().step();
+            int i = search.in(s, from);
             if (i < 0) break;
             out.add(s.substring(from, i));
             from = i + d.length();
@@ -280,46 +332,77 @@ final class Builtins {
         return out;
     }
 
+    /** Python's str.replace(old, new, count); count < 0 replaces all. Builds within the string budget. */
     private static String replaceCount(String s, String old, String rep, long count) {
+        BudgetMeter meter = BudgetMeter.current();
         StringBuilder sb = new StringBuilder();
+        if (old.isEmpty()) {
+            // Python inserts the replacement before every character and at the end.
+            int n = 0, i = 0;
+            while (true) {
+                if (count >= 0 && n >= count) {
+                    meter.append(sb, s.substring(i), "replace");
+                    return sb.toString();
+                }
+                meter.append(sb, rep, "replace");
+                n++;
+                if (i == s.length()) return sb.toString();
+                int next = s.offsetByCodePoints(i, 1);
+                meter.append(sb, s.substring(i, next), "replace");
+                i = next;
+            }
+        }
+        TextSearch search = new TextSearch(old);
         int from = 0;
         for (long n = 0; n < count || count < 0; n++) {
-            int i = s.indexOf(old, from);
-            if (i < 0 || old.isEmpty()) break;
-            sb.append(s, from, i).append(rep);
+            int i = search.in(s, from);
+            if (i < 0) break;
+            meter.append(sb, s.substring(from, i), "replace");
+            meter.append(sb, rep, "replace");
             from = i + old.length();
         }
-        return sb.append(s.substring(from)).toString();
+        meter.append(sb, s.substring(from), "replace");
+        return sb.toString();
     }
 
     private static int countOccurrences(String s, String sub) {
-        if (sub.isEmpty()) return s.length() + 1;
+        if (sub.isEmpty()) return s.codePointCount(0, s.length()) + 1;
+        TextSearch search = new TextSearch(sub);
         int n = 0;
-        for (int i = s.indexOf(sub); i >= 0; i = s.indexOf(sub, i + sub.length())) n++;
+        for (int i = search.in(s, 0); i >= 0; i = search.in(s, i + sub.length())) n++;
         return n;
     }
 
+    /** Python's str.format for positional ({@code {}}, {@code {0}}) and named ({@code {name}}) fields. */
     private static String braceFormat(String fmt, List<Object> args, Map<String, Object> kw) {
+        BudgetMeter meter = BudgetMeter.current();
         StringBuilder sb = new StringBuilder();
         int auto = 0;
         for (int i = 0; i < fmt.length(); i++) {
             char c = fmt.charAt(i);
             if (c == '{' && i + 1 < fmt.length() && fmt.charAt(i + 1) == '{') {
-                sb.append('{');
+                meter.append(sb, '{', "format");
                 i++;
             } else if (c == '}' && i + 1 < fmt.length() && fmt.charAt(i + 1) == '}') {
-                sb.append('}');
+                meter.append(sb, '}', "format");
                 i++;
             } else if (c == '{') {
                 int end = fmt.indexOf('}', i);
-                if (end < 0) throw new TemplateException("bad format string");
+                if (end < 0) throw new TemplateException("format string has an unclosed '{'");
                 String field = fmt.substring(i + 1, end);
-                Object v = field.isEmpty() ? args.get(auto++)
-                        : field.chars().allMatch(Character::isDigit) ? args.get(Integer.parseInt(field)) : kw.get(field);
-                sb.append(PyValues.str(v));
+                Object v;
+                if (field.isEmpty() || field.chars().allMatch(ch -> ch >= '0' && ch <= '9')) {
+                    int index = field.isEmpty() ? auto++ : field.length() > 9 ? Integer.MAX_VALUE : Integer.parseInt(field);
+                    if (index >= args.size()) throw new TemplateException("format: no positional argument " + index);
+                    v = args.get(index);
+                } else {
+                    if (!kw.containsKey(field)) throw new TemplateException("format: no argument named '" + field + "'");
+                    v = kw.get(field);
+                }
+                meter.append(sb, PyValues.str(v), "format");
                 i = end;
             } else {
-                sb.append(c);
+                meter.append(sb, c, "format");
             }
         }
         return sb.toString();
@@ -384,11 +467,13 @@ final class Builtins {
         boolean reverse = PyValues.truthy(arg(args, kw, 0, "reverse", false));
         Object attribute = kw.get("attribute");
         List<Object> items = PyValues.iterate(v);
+        chargeSort(items.size());
+        boolean caseSensitive = PyValues.truthy(arg(args, kw, 1, "case_sensitive", false));
         Comparator<Object> cmp = (a, b) -> {
             Object x = attribute == null ? a : attribute(a, PyValues.str(attribute));
             Object y = attribute == null ? b : attribute(b, PyValues.str(attribute));
-            if (x instanceof String sx && y instanceof String sy
-                    && !PyValues.truthy(arg(args, kw, 1, "case_sensitive", false))) {
+            if (x instanceof String sx && y instanceof String sy && !caseSensitive) {
+                BudgetMeter.current().chars((long) sx.length() + sy.length());
                 return sx.toLowerCase(Locale.ROOT).compareTo(sy.toLowerCase(Locale.ROOT));
             }
             return PyValues.compare(x, y);
@@ -397,7 +482,56 @@ final class Builtins {
         return items;
     }
 
+    /** A comparison sort makes about n log2 n comparisons. */
+    private static void chargeSort(int n) {
+        BudgetMeter.current().steps((long) n * (64 - Long.numberOfLeadingZeros(n)));
+    }
+
+    /**
+     * Jinja2's {@code unique}: distinct items in first-seen order, strings compared ignoring case unless
+     * {@code caseSensitive}. Scalars are hashed by their Python value; lists and dicts are compared one by
+     * one (Java hashing of a deeply nested value would recurse without limit).
+     */
+    private static List<Object> unique(List<Object> items, boolean caseSensitive, Object attribute) {
+        BudgetMeter meter = BudgetMeter.current();
+        List<Object> out = new ArrayList<>();
+        List<Object> seenValues = new ArrayList<>();
+        java.util.Set<Object> seenScalars = new java.util.HashSet<>();
+        for (Object item : items) {
+            Object value = attribute == null ? item : attribute(item, PyValues.str(attribute));
+            if (value instanceof String s && !caseSensitive) value = s.toLowerCase(Locale.ROOT);
+            meter.size(value);
+            Object key = scalarKey(value);
+            boolean fresh;
+            if (key != null) {
+                fresh = seenScalars.add(key);
+            } else {
+                fresh = true;
+                for (Object o : seenValues) {
+                    meter.step();
+                    if (PyValues.equal(o, value)) {
+                        fresh = false;
+                        break;
+                    }
+                }
+                if (fresh) seenValues.add(value);
+            }
+            if (fresh) out.add(item);
+        }
+        return out;
+    }
+
+    /** A hash key equal for Python-equal scalars (True, 1 and 1.0 are one key); null for other values. */
+    private static Object scalarKey(Object v) {
+        if (v == null) return NULL_MARK;
+        if (v instanceof Boolean b) return b ? 1L : 0L;
+        if (v instanceof Double d && d == Math.rint(d) && Math.abs(d) < 0x1p53) return (long) (double) d;
+        if (v instanceof String || v instanceof Long || v instanceof Double) return v;
+        return null;
+    }
+
     private static List<Object> selectAttr(Object v, List<Object> args, boolean keep) {
+        if (args.isEmpty()) throw new TemplateException("selectattr/rejectattr needs an attribute name");
         String attr = PyValues.str(args.get(0));
         List<Object> out = new ArrayList<>();
         for (Object item : PyValues.iterate(v)) {
@@ -436,17 +570,25 @@ final class Builtins {
     }
 
     private static String indent(String s, List<Object> args, Map<String, Object> kw) {
+        BudgetMeter meter = BudgetMeter.current();
         Object width = arg(args, kw, 0, "width", 4L);
-        String pad = width instanceof String w ? w : " ".repeat((int) PyValues.toLong(width));
+        String pad;
+        if (width instanceof String w) {
+            pad = w;
+        } else {
+            long n = Math.max(0, PyValues.toLong(width)); // Python: " " * negative is ""
+            meter.checkString(n, "indent");
+            pad = " ".repeat((int) n);
+        }
         boolean first = PyValues.truthy(arg(args, kw, 1, "first", false));
         boolean blank = PyValues.truthy(arg(args, kw, 2, "blank", false));
         String[] lines = s.split("\n", -1);
         StringBuilder sb = new StringBuilder();
         for (int i = 0; i < lines.length; i++) {
-            if (i > 0) sb.append('\n');
+            if (i > 0) meter.append(sb, '\n', "indent");
             boolean indentThis = (i > 0 || first) && (blank || !lines[i].isBlank());
-            if (indentThis) sb.append(pad);
-            sb.append(lines[i]);
+            if (indentThis) meter.append(sb, pad, "indent");
+            meter.append(sb, lines[i], "indent");
         }
         return sb.toString();
     }

@@ -11,12 +11,29 @@ final class Json {
         if (itemSep == null) itemSep = indent == null ? ", " : ",";
         if (keySep == null) keySep = ": ";
         StringBuilder sb = new StringBuilder();
-        write(sb, v, indent, itemSep, keySep, sortKeys, 0);
+        write(sb, v, indent, itemSep, keySep, sortKeys, 0, BudgetMeter.current());
         return sb.toString();
     }
 
+    /** Appends the JSON of {@code v}; nested values count against the depth budget, text against the string budget. */
     private static void write(StringBuilder sb, Object v, Integer indent, String itemSep, String keySep,
-                              boolean sortKeys, int depth) {
+                              boolean sortKeys, int depth, BudgetMeter meter) {
+        if (v instanceof List<?> || v instanceof Map<?, ?>) {
+            meter.enter();
+            try {
+                meter.size(v);
+                writeContainer(sb, v, indent, itemSep, keySep, sortKeys, depth, meter);
+            } finally {
+                meter.exit();
+            }
+            return;
+        }
+        StringBuilder scalar = new StringBuilder();
+        writeScalar(scalar, v);
+        meter.append(sb, scalar, "tojson");
+    }
+
+    private static void writeScalar(StringBuilder sb, Object v) {
         if (v == null) {
             sb.append("null");
         } else if (v instanceof Boolean b) {
@@ -27,37 +44,6 @@ final class Json {
             sb.append(Double.isNaN(d) ? "NaN" : Double.isInfinite(d) ? (d > 0 ? "Infinity" : "-Infinity") : PyValues.formatFloat(d));
         } else if (v instanceof String s) {
             string(sb, s);
-        } else if (v instanceof List<?> l) {
-            if (l.isEmpty()) {
-                sb.append("[]");
-                return;
-            }
-            sb.append('[');
-            for (int i = 0; i < l.size(); i++) {
-                if (i > 0) sb.append(itemSep);
-                newline(sb, indent, depth + 1);
-                write(sb, l.get(i), indent, itemSep, keySep, sortKeys, depth + 1);
-            }
-            newline(sb, indent, depth);
-            sb.append(']');
-        } else if (v instanceof Map<?, ?> m) {
-            if (m.isEmpty()) {
-                sb.append("{}");
-                return;
-            }
-            sb.append('{');
-            List<?> keys = sortKeys ? m.keySet().stream().map(String::valueOf).sorted().toList() : List.copyOf(m.keySet());
-            boolean first = true;
-            for (Object k : keys) {
-                if (!first) sb.append(itemSep);
-                first = false;
-                newline(sb, indent, depth + 1);
-                string(sb, String.valueOf(k));
-                sb.append(keySep);
-                write(sb, m.get(k), indent, itemSep, keySep, sortKeys, depth + 1);
-            }
-            newline(sb, indent, depth);
-            sb.append('}');
         } else if (v instanceof Undefined u) {
             throw new TemplateException("'" + u.name() + "' is undefined and cannot be converted to JSON");
         } else {
@@ -65,9 +51,50 @@ final class Json {
         }
     }
 
-    private static void newline(StringBuilder sb, Integer indent, int depth) {
+    private static void writeContainer(StringBuilder sb, Object v, Integer indent, String itemSep, String keySep,
+                                       boolean sortKeys, int depth, BudgetMeter meter) {
+        if (v instanceof List<?> l) {
+            if (l.isEmpty()) {
+                meter.append(sb, "[]", "tojson");
+                return;
+            }
+            meter.append(sb, '[', "tojson");
+            for (int i = 0; i < l.size(); i++) {
+                if (i > 0) meter.append(sb, itemSep, "tojson");
+                newline(sb, indent, depth + 1, meter);
+                write(sb, l.get(i), indent, itemSep, keySep, sortKeys, depth + 1, meter);
+            }
+            newline(sb, indent, depth, meter);
+            meter.append(sb, ']', "tojson");
+        } else {
+            Map<?, ?> m = (Map<?, ?>) v;
+            if (m.isEmpty()) {
+                meter.append(sb, "{}", "tojson");
+                return;
+            }
+            meter.append(sb, '{', "tojson");
+            List<?> keys = sortKeys ? m.keySet().stream().map(String::valueOf).sorted().toList() : List.copyOf(m.keySet());
+            boolean first = true;
+            for (Object k : keys) {
+                if (!first) meter.append(sb, itemSep, "tojson");
+                first = false;
+                newline(sb, indent, depth + 1, meter);
+                StringBuilder key = new StringBuilder();
+                string(key, String.valueOf(k));
+                meter.append(sb, key, "tojson");
+                meter.append(sb, keySep, "tojson");
+                write(sb, m.get(k), indent, itemSep, keySep, sortKeys, depth + 1, meter);
+            }
+            newline(sb, indent, depth, meter);
+            meter.append(sb, '}', "tojson");
+        }
+    }
+
+    private static void newline(StringBuilder sb, Integer indent, int depth, BudgetMeter meter) {
         if (indent == null) return;
-        sb.append('\n').append(" ".repeat(indent * depth));
+        long spaces = (long) indent * depth;
+        meter.checkString(spaces, "tojson indentation");
+        meter.append(sb, "\n" + " ".repeat((int) spaces), "tojson");
     }
 
     private static void string(StringBuilder sb, String s) {

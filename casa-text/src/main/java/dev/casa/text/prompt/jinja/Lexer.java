@@ -108,9 +108,17 @@ final class Lexer {
 
     /** Lexes the inside of a tag up to {@code close}; returns {-modifier, +modifier} of the close. */
     private boolean[] lexTag(String close) {
+        int brackets = 0; // as Jinja2: inside ( [ { a "}}" or "%}" does not end the tag ({{ {'a': {'b': 1}} }})
         while (true) {
             skipSpaces();
             if (pos >= src.length()) throw error("unclosed tag (expected '" + close + "')");
+            if (brackets > 0) {
+                lexOne();
+                String op = out.get(out.size() - 1).kind() == Kind.OP ? out.get(out.size() - 1).text() : "";
+                if (op.equals("(") || op.equals("[") || op.equals("{")) brackets++;
+                else if (op.equals(")") || op.equals("]") || op.equals("}")) brackets--;
+                continue;
+            }
             if (src.startsWith("-" + close, pos)) {
                 pos += 3;
                 return new boolean[] {true, false};
@@ -124,6 +132,8 @@ final class Lexer {
                 return new boolean[] {false, false};
             }
             lexOne();
+            Token t = out.get(out.size() - 1);
+            if (t.kind() == Kind.OP && (t.text().equals("(") || t.text().equals("[") || t.text().equals("{"))) brackets++;
         }
     }
 
@@ -143,14 +153,21 @@ final class Lexer {
             int s = pos;
             while (pos < src.length() && (Character.isLetterOrDigit(src.charAt(pos)) || src.charAt(pos) == '_')) pos++;
             out.add(new Token(Kind.NAME, src.substring(s, pos), line));
-        } else if (Character.isDigit(c)) {
+        } else if (isAsciiDigit(c)) {
             int s = pos;
-            while (pos < src.length() && (Character.isDigit(src.charAt(pos)) || src.charAt(pos) == '_')) pos++;
+            while (pos < src.length() && (isAsciiDigit(src.charAt(pos)) || src.charAt(pos) == '_')) pos++;
             boolean isFloat = false;
-            if (pos + 1 < src.length() && src.charAt(pos) == '.' && Character.isDigit(src.charAt(pos + 1))) {
+            if (pos + 1 < src.length() && src.charAt(pos) == '.' && isAsciiDigit(src.charAt(pos + 1))) {
                 isFloat = true;
                 pos++;
-                while (pos < src.length() && Character.isDigit(src.charAt(pos))) pos++;
+                while (pos < src.length() && (isAsciiDigit(src.charAt(pos)) || src.charAt(pos) == '_')) pos++;
+            }
+            // Jinja2's exponent: e, an optional sign, digits (1e5 and 2.5e-3 are floats).
+            int sign = pos + 1 < src.length() && (src.charAt(pos + 1) == '+' || src.charAt(pos + 1) == '-') ? 1 : 0;
+            if (pos + 1 + sign < src.length() && src.charAt(pos) == 'e' && isAsciiDigit(src.charAt(pos + 1 + sign))) {
+                isFloat = true;
+                pos += 1 + sign;
+                while (pos < src.length() && (isAsciiDigit(src.charAt(pos)) || src.charAt(pos) == '_')) pos++;
             }
             out.add(new Token(isFloat ? Kind.FLOAT : Kind.INT, src.substring(s, pos).replace("_", ""), line));
         } else if (c == '\'' || c == '"') {
@@ -166,6 +183,8 @@ final class Lexer {
             throw error("unexpected character '" + c + "'");
         }
     }
+
+    private static boolean isAsciiDigit(char c) { return c >= '0' && c <= '9'; }
 
     /** A Python-style string literal with the common escapes. */
     private String lexString(char quote) {
@@ -191,8 +210,9 @@ final class Lexer {
                 case '"' -> sb.append('"');
                 case '\n' -> line++;
                 case 'u' -> {
-                    if (pos + 4 > src.length()) throw error("bad \\u escape");
-                    sb.append((char) Integer.parseInt(src.substring(pos, pos + 4), 16));
+                    String hex = pos + 4 <= src.length() ? src.substring(pos, pos + 4) : "";
+                    if (!hex.matches("[0-9a-fA-F]{4}")) throw error("bad \\u escape");
+                    sb.append((char) Integer.parseInt(hex, 16));
                     pos += 4;
                 }
                 default -> sb.append('\\').append(e);

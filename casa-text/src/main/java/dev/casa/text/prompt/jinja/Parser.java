@@ -8,12 +8,17 @@ import java.util.Set;
 /** Recursive-descent parser for the Jinja subset used by chat templates. */
 final class Parser {
     private final List<Token> tokens;
+    private final int maxDepth;
     private int pos;
+    private int depth; // nesting of blocks and sub-expressions: the recursion of this parser
 
-    private Parser(List<Token> tokens) { this.tokens = tokens; }
+    private Parser(List<Token> tokens, int maxDepth) {
+        this.tokens = tokens;
+        this.maxDepth = maxDepth;
+    }
 
-    static List<Node> parse(String template) {
-        Parser p = new Parser(Lexer.tokenize(template));
+    static List<Node> parse(String template, int maxDepth) {
+        Parser p = new Parser(Lexer.tokenize(template), maxDepth);
         List<Node> body = p.parseBody(Set.of());
         if (p.peek().kind() != Kind.EOF) throw p.error("unexpected '" + p.peekBlockName() + "'");
         return body;
@@ -23,6 +28,15 @@ final class Parser {
 
     /** Parses nodes until a block tag whose name is in {@code terminators} (left unconsumed). */
     private List<Node> parseBody(Set<String> terminators) {
+        enter();
+        try {
+            return parseNodes(terminators);
+        } finally {
+            depth--;
+        }
+    }
+
+    private List<Node> parseNodes(Set<String> terminators) {
         List<Node> nodes = new ArrayList<>();
         while (true) {
             Token t = peek();
@@ -204,6 +218,23 @@ final class Parser {
     }
 
     Expr parseExpr() {
+        enter();
+        try {
+            return parseConditional();
+        } finally {
+            depth--;
+        }
+    }
+
+    /** One more level of nesting, refused beyond maxDepth before the Java stack runs out. */
+    private void enter() {
+        if (++depth > maxDepth) {
+            throw new TemplateBudgetException("template line " + tokens.get(Math.min(pos, tokens.size() - 1)).line()
+                    + ": nesting deeper than " + maxDepth + " levels", "maxDepth", maxDepth);
+        }
+    }
+
+    private Expr parseConditional() {
         Expr e = parseOr();
         if (peek().isName("if")) {
             pos++;
@@ -239,7 +270,12 @@ final class Parser {
     private Expr parseNot() {
         if (peek().isName("not")) {
             pos++;
-            return new Expr.Unary("not", parseNot());
+            enter();
+            try {
+                return new Expr.Unary("not", parseNot());
+            } finally {
+                depth--;
+            }
         }
         return parseCompare();
     }
@@ -322,13 +358,15 @@ final class Parser {
     }
 
     private Expr parseUnary() {
-        if (peek().isOp("-")) {
-            pos++;
-            return new Expr.Unary("-", parseUnary());
-        }
-        if (peek().isOp("+")) {
-            pos++;
-            return parseUnary();
+        if (peek().isOp("-") || peek().isOp("+")) {
+            boolean minus = next().isOp("-");
+            enter();
+            try {
+                Expr operand = parseUnary();
+                return minus ? new Expr.Unary("-", operand) : operand;
+            } finally {
+                depth--;
+            }
         }
         return parseFiltered();
     }
@@ -361,7 +399,7 @@ final class Parser {
             if (peek().isOp(".")) {
                 pos++;
                 Token t = next();
-                if (t.kind() == Kind.INT) e = new Expr.Index(e, new Expr.Literal(Long.parseLong(t.text())));
+                if (t.kind() == Kind.INT) e = new Expr.Index(e, new Expr.Literal(parseInt(t)));
                 else if (t.kind() == Kind.NAME) e = new Expr.Attr(e, t.text());
                 else throw error("expected an attribute name after '.'");
             } else if (peek().isOp("[")) {
@@ -423,7 +461,7 @@ final class Parser {
                 while (peek().kind() == Kind.STRING) sb.append(next().text());
                 return new Expr.Literal(sb.toString());
             }
-            case INT -> { return new Expr.Literal(Long.parseLong(t.text())); }
+            case INT -> { return new Expr.Literal(parseInt(t)); }
             case FLOAT -> { return new Expr.Literal(Double.parseDouble(t.text())); }
             case NAME -> {
                 return switch (t.text()) {
@@ -484,6 +522,14 @@ final class Parser {
     }
 
     // ---- helpers ----
+
+    private long parseInt(Token t) {
+        try {
+            return Long.parseLong(t.text());
+        } catch (NumberFormatException e) {
+            throw error("integer literal " + t.text() + " is out of range");
+        }
+    }
 
     private Token peek() { return tokens.get(pos); }
 

@@ -28,32 +28,58 @@ final class PyValues {
     }
 
     static String repr(Object v) {
+        if (v instanceof String s) return quote(s);
+        if (!(v instanceof List<?>) && !(v instanceof Map<?, ?>)) return scalarRepr(v);
+        StringBuilder sb = new StringBuilder();
+        reprInto(sb, v, BudgetMeter.current());
+        return sb.toString();
+    }
+
+    private static String scalarRepr(Object v) {
         if (v == null) return "None";
         if (v instanceof Boolean b) return b ? "True" : "False";
         if (v instanceof Long l) return Long.toString(l);
         if (v instanceof Double d) return formatFloat(d);
-        if (v instanceof String s) return quote(s);
         if (v instanceof Undefined) return "";
-        if (v instanceof List<?> l) {
-            StringBuilder sb = new StringBuilder("[");
-            for (int i = 0; i < l.size(); i++) {
-                if (i > 0) sb.append(", ");
-                sb.append(repr(l.get(i)));
-            }
-            return sb.append(']').toString();
-        }
-        if (v instanceof Map<?, ?> m) {
-            StringBuilder sb = new StringBuilder("{");
-            boolean first = true;
-            for (Map.Entry<?, ?> e : m.entrySet()) {
-                if (!first) sb.append(", ");
-                first = false;
-                sb.append(repr(e.getKey())).append(": ").append(repr(e.getValue()));
-            }
-            return sb.append('}').toString();
-        }
         if (v instanceof Namespace) return "<Namespace>";
         return v.toString();
+    }
+
+    /** Appends repr(v), nested lists and dicts within the depth and string budgets. */
+    private static void reprInto(StringBuilder sb, Object v, BudgetMeter meter) {
+        if (v instanceof String s) {
+            meter.append(sb, quote(s), "repr()");
+            return;
+        }
+        if (!(v instanceof List<?>) && !(v instanceof Map<?, ?>)) {
+            meter.append(sb, scalarRepr(v), "repr()");
+            return;
+        }
+        meter.enter();
+        try {
+            meter.size(v);
+            if (v instanceof List<?> l) {
+                meter.append(sb, '[', "repr()");
+                for (int i = 0; i < l.size(); i++) {
+                    if (i > 0) meter.append(sb, ", ", "repr()");
+                    reprInto(sb, l.get(i), meter);
+                }
+                meter.append(sb, ']', "repr()");
+            } else {
+                meter.append(sb, '{', "repr()");
+                boolean first = true;
+                for (Map.Entry<?, ?> e : ((Map<?, ?>) v).entrySet()) {
+                    if (!first) meter.append(sb, ", ", "repr()");
+                    first = false;
+                    reprInto(sb, e.getKey(), meter);
+                    meter.append(sb, ": ", "repr()");
+                    reprInto(sb, e.getValue(), meter);
+                }
+                meter.append(sb, '}', "repr()");
+            }
+        } finally {
+            meter.exit();
+        }
     }
 
     static String formatFloat(double d) {
@@ -65,8 +91,9 @@ final class PyValues {
 
     /** Python's repr of a str: single quotes unless the text holds one and no double quote. */
     private static String quote(String s) {
+        BudgetMeter.current().checkString(s.length() + 2L, "repr()");
         char q = s.contains("'") && !s.contains("\"") ? '"' : '\'';
-        StringBuilder sb = new StringBuilder().append(q);
+        StringBuilder sb = new StringBuilder(s.length() + 2).append(q);
         for (char c : s.toCharArray()) {
             switch (c) {
                 case '\\' -> sb.append("\\\\");
@@ -86,17 +113,43 @@ final class PyValues {
         if (a instanceof Undefined || b instanceof Undefined) return a instanceof Undefined && b instanceof Undefined;
         if (a == null || b == null) return a == b;
         if (isNumber(a) && isNumber(b)) return toDouble(a) == toDouble(b);
-        if (a instanceof List<?> la && b instanceof List<?> lb) {
-            if (la.size() != lb.size()) return false;
-            for (int i = 0; i < la.size(); i++) if (!equal(la.get(i), lb.get(i))) return false;
-            return true;
+        BudgetMeter meter = BudgetMeter.current();
+        if (a instanceof String sa && b instanceof String sb) {
+            meter.chars(Math.min(sa.length(), sb.length()));
+            return sa.equals(sb);
         }
-        return a.equals(b);
+        boolean lists = a instanceof List<?> && b instanceof List<?>, maps = a instanceof Map<?, ?> && b instanceof Map<?, ?>;
+        if (!lists && !maps) return a.equals(b);
+        // Element by element here, not List/Map.equals: those recurse without a depth limit.
+        meter.enter();
+        try {
+            if (lists) {
+                List<?> la = (List<?>) a, lb = (List<?>) b;
+                if (la.size() != lb.size()) return false;
+                for (int i = 0; i < la.size(); i++) {
+                    meter.step();
+                    if (!equal(la.get(i), lb.get(i))) return false;
+                }
+                return true;
+            }
+            Map<?, ?> ma = (Map<?, ?>) a, mb = (Map<?, ?>) b;
+            if (ma.size() != mb.size()) return false;
+            for (Map.Entry<?, ?> e : ma.entrySet()) {
+                meter.step();
+                if (!mb.containsKey(e.getKey()) || !equal(e.getValue(), mb.get(e.getKey()))) return false;
+            }
+            return true;
+        } finally {
+            meter.exit();
+        }
     }
 
     static int compare(Object a, Object b) {
         if (isNumber(a) && isNumber(b)) return Double.compare(toDouble(a), toDouble(b));
-        if (a instanceof String sa && b instanceof String sb) return Integer.signum(compareCodePoints(sa, sb));
+        if (a instanceof String sa && b instanceof String sb) {
+            BudgetMeter.current().chars(Math.min(sa.length(), sb.length()));
+            return Integer.signum(compareCodePoints(sa, sb));
+        }
         throw new TemplateException("cannot compare " + typeName(a) + " with " + typeName(b));
     }
 
@@ -140,22 +193,33 @@ final class PyValues {
     static boolean contains(Object container, Object item) {
         if (container instanceof String s) {
             if (!(item instanceof String sub)) throw new TemplateException("'in <string>' needs a string, got " + typeName(item));
-            return s.contains(sub);
+            BudgetMeter.current().chars(s.length());
+            return TextSearch.contains(s, sub);
         }
         if (container instanceof List<?> l) {
             for (Object o : l) if (equal(o, item)) return true;
             return false;
         }
-        if (container instanceof Map<?, ?> m) return m.containsKey(item);
+        // Keys are strings; hashing another value (a deeply nested list) could overflow the stack.
+        if (container instanceof Map<?, ?> m) return item instanceof String && m.containsKey(item);
         if (container instanceof Undefined u) throw new TemplateException("'" + u.name() + "' is undefined");
         throw new TemplateException("'in' is not supported for " + typeName(container));
     }
 
     /** The items a for loop or a filter walks over. */
     static List<Object> iterate(Object v) {
-        if (v instanceof List<?> l) return new ArrayList<>(l);
-        if (v instanceof Map<?, ?> m) return new ArrayList<>(m.keySet());
+        BudgetMeter meter = BudgetMeter.current();
+        if (v instanceof List<?> l) {
+            meter.steps(l.size());
+            return new ArrayList<>(l);
+        }
+        if (v instanceof Map<?, ?> m) {
+            meter.steps(m.size());
+            return new ArrayList<>(m.keySet());
+        }
         if (v instanceof String s) {
+            // A String object per character (some 50 bytes each): 4 steps per character.
+            meter.steps(4L * s.length());
             List<Object> chars = new ArrayList<>();
             s.codePoints().forEach(cp -> chars.add(new String(Character.toChars(cp))));
             return chars;
@@ -164,16 +228,34 @@ final class PyValues {
         throw new TemplateException("cannot iterate over " + typeName(v));
     }
 
+    /** String concatenation, refused before building a string over {@code maxStringChars}. */
+    static String concat(String a, String b) {
+        BudgetMeter.current().checkString((long) a.length() + b.length(), "concatenation");
+        return a + b;
+    }
+
     static Object arithmetic(String op, Object a, Object b) {
         if (op.equals("+")) {
-            if (a instanceof String sa && b instanceof String sb) return sa + sb;
+            if (a instanceof String sa && b instanceof String sb) return concat(sa, sb);
             if (a instanceof List<?> la && b instanceof List<?> lb) {
+                BudgetMeter.current().steps((long) la.size() + lb.size());
                 List<Object> r = new ArrayList<>(la);
                 r.addAll(lb);
                 return r;
             }
         }
-        if (op.equals("*") && a instanceof String s && b instanceof Long n) return s.repeat((int) Math.max(0, n));
+        if (op.equals("*") && a instanceof String s && (b instanceof Long || b instanceof Boolean)) {
+            long n = Math.max(0, toLong(b));
+            if (s.isEmpty() || n == 0) return "";
+            // n * length can overflow a long: compare by division first.
+            long max = BudgetMeter.current().budget.maxStringChars();
+            if (n > max / s.length()) {
+                throw new TemplateBudgetException("repeating a string of " + s.length() + " characters " + n + " times",
+                        "maxStringChars", max);
+            }
+            BudgetMeter.current().checkString(n * s.length(), "string repetition");
+            return s.repeat((int) n);
+        }
         if (op.equals("%") && a instanceof String fmt) return PercentFormat.format(fmt, b);
         if (!isNumber(a) || !isNumber(b)) {
             throw new TemplateException("unsupported operand types for " + op + ": " + typeName(a) + " and " + typeName(b));
@@ -204,22 +286,24 @@ final class PyValues {
     /** Python's {@code "%s" % x} for the simple %s / %d cases templates use. */
     static final class PercentFormat {
         static String format(String fmt, Object args) {
-            List<Object> values = args instanceof List<?> l ? new ArrayList<>(l) : List.of(args);
+            BudgetMeter meter = BudgetMeter.current();
+            meter.size(fmt);
+            List<Object> values = args instanceof List<?> l ? new ArrayList<>(l) : java.util.Collections.singletonList(args);
             StringBuilder sb = new StringBuilder();
             int next = 0;
             for (int i = 0; i < fmt.length(); i++) {
                 char c = fmt.charAt(i);
                 if (c != '%' || i + 1 >= fmt.length()) {
-                    sb.append(c);
+                    meter.append(sb, c, "'%' formatting");
                     continue;
                 }
                 char k = fmt.charAt(++i);
                 if (k == '%') {
-                    sb.append('%');
+                    meter.append(sb, '%', "'%' formatting");
                 } else if (k == 's' || k == 'd' || k == 'r') {
                     if (next >= values.size()) throw new TemplateException("not enough arguments for format string");
                     Object v = values.get(next++);
-                    sb.append(k == 'r' ? repr(v) : k == 'd' ? Long.toString(toLong(v)) : str(v));
+                    meter.append(sb, k == 'r' ? repr(v) : k == 'd' ? Long.toString(toLong(v)) : str(v), "'%' formatting");
                 } else {
                     throw new TemplateException("unsupported format '%" + k + "'");
                 }

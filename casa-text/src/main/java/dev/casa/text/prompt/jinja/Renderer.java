@@ -8,11 +8,15 @@ import java.util.Map;
 
 /** Walks the parsed template: statements write to the output, expressions evaluate to values. */
 final class Renderer {
-    private static final int MAX_OUTPUT_CHARS = 64 << 20;
-
     private final StringBuilder out;
+    private final BudgetMeter meter;
+    private final boolean captured; // a set block or macro body: a string value, not the template output
 
-    Renderer(StringBuilder out) { this.out = out; }
+    Renderer(StringBuilder out, BudgetMeter meter, boolean captured) {
+        this.out = out;
+        this.meter = meter;
+        this.captured = captured;
+    }
 
     /** Thrown through the body of a loop by {@code break} / {@code continue}. */
     private static final class LoopSignal extends RuntimeException {
@@ -29,6 +33,22 @@ final class Renderer {
     }
 
     private void render(Node node, Scope scope) {
+        meter.step();
+        boolean nests = node instanceof Node.If || node instanceof Node.For || node instanceof Node.SetBlock
+                || node instanceof Node.Passthrough;
+        if (!nests) {
+            renderNode(node, scope);
+            return;
+        }
+        meter.enter();
+        try {
+            renderNode(node, scope);
+        } finally {
+            meter.exit();
+        }
+    }
+
+    private void renderNode(Node node, Scope scope) {
         switch (node) {
             case Node.Text t -> append(t.text());
             case Node.Output o -> append(PyValues.str(eval(o.expr(), scope)));
@@ -44,9 +64,9 @@ final class Renderer {
             case Node.For f -> renderFor(f, scope);
             case Node.Set s -> assign(s, scope);
             case Node.SetBlock s -> {
-                StringBuilder captured = new StringBuilder();
-                new Renderer(captured).renderAll(s.body(), scope);
-                scope.vars.put(s.target(), captured.toString());
+                StringBuilder text = new StringBuilder();
+                new Renderer(text, meter, true).renderAll(s.body(), scope);
+                scope.vars.put(s.target(), text.toString());
             }
             case Node.Macro m -> scope.vars.put(m.name(), macro(m, scope));
             case Node.Break b -> throw new LoopSignal(true);
@@ -56,8 +76,15 @@ final class Renderer {
     }
 
     private void append(String s) {
+        if (captured) {
+            meter.append(out, s, "a captured block");
+            return;
+        }
+        long length = (long) out.length() + s.length();
+        int max = meter.budget.maxOutputChars();
+        if (length > max) throw new TemplateBudgetException("output of more than " + max + " characters", "maxOutputChars", max);
+        meter.chars(s.length());
         out.append(s);
-        if (out.length() > MAX_OUTPUT_CHARS) throw new TemplateException("template output exceeds " + MAX_OUTPUT_CHARS + " characters");
     }
 
     private void assign(Node.Set s, Scope scope) {
@@ -97,6 +124,7 @@ final class Renderer {
         }
         int n = items.size();
         for (int i = 0; i < n; i++) {
+            meter.step();
             Scope iteration = new Scope(scope);
             bindTargets(f.targets(), items.get(i), iteration);
             iteration.vars.put("loop", loopInfo(items, i));
@@ -130,36 +158,52 @@ final class Renderer {
         loop.put("length", (long) n);
         loop.put("previtem", i > 0 ? items.get(i - 1) : new Undefined("loop.previtem"));
         loop.put("nextitem", i < n - 1 ? items.get(i + 1) : new Undefined("loop.nextitem"));
-        loop.put("cycle", (Callable) (args, kw) -> args.get(i % args.size()));
+        loop.put("cycle", (Callable) (args, kw) -> {
+            if (args.isEmpty()) throw new TemplateException("loop.cycle() needs at least one value");
+            return args.get(i % args.size());
+        });
         return loop;
     }
 
+    /** A macro as a value; a call nests one level through the call expression that makes it. */
     private Callable macro(Node.Macro m, Scope defining) {
-        return (args, kw) -> {
-            Scope call = new Scope(defining);
-            for (int p = 0; p < m.params().size(); p++) {
-                String name = m.params().get(p);
-                Object v;
-                if (p < args.size()) v = args.get(p);
-                else if (kw.containsKey(name)) v = kw.get(name);
-                else if (m.defaults().get(p) != null) v = eval(m.defaults().get(p), defining);
-                else v = new Undefined(name);
-                call.vars.put(name, v);
-            }
-            StringBuilder captured = new StringBuilder();
-            new Renderer(captured).renderAll(m.body(), call);
-            return captured.toString();
-        };
+        return (args, kw) -> callMacro(m, defining, args, kw);
+    }
+
+    private String callMacro(Node.Macro m, Scope defining, List<Object> args, Map<String, Object> kw) {
+        Scope call = new Scope(defining);
+        for (int p = 0; p < m.params().size(); p++) {
+            String name = m.params().get(p);
+            Object v;
+            if (p < args.size()) v = args.get(p);
+            else if (kw.containsKey(name)) v = kw.get(name);
+            else if (m.defaults().get(p) != null) v = eval(m.defaults().get(p), defining);
+            else v = new Undefined(name);
+            call.vars.put(name, v);
+        }
+        StringBuilder text = new StringBuilder();
+        new Renderer(text, meter, true).renderAll(m.body(), call);
+        return text.toString();
     }
 
     // ---- expressions ----
 
     Object eval(Expr e, Scope scope) {
+        meter.step();
+        meter.enter();
+        try {
+            return evalExpr(e, scope);
+        } finally {
+            meter.exit();
+        }
+    }
+
+    private Object evalExpr(Expr e, Scope scope) {
         return switch (e) {
             case Expr.Literal l -> l.value();
             case Expr.Name n -> scope.lookup(n.name());
             case Expr.ListExpr l -> {
-                List<Object> items = new ArrayList<>();
+                List<Object> items = new ArrayList<>(l.items().size());
                 for (Expr x : l.items()) items.add(eval(x, scope));
                 yield items;
             }
@@ -237,7 +281,7 @@ final class Renderer {
             case ">" -> PyValues.compare(l, r) > 0;
             case ">=" -> PyValues.compare(l, r) >= 0;
             case "in" -> PyValues.contains(r, l);
-            case "~" -> PyValues.str(l) + PyValues.str(r);
+            case "~" -> PyValues.concat(PyValues.str(l), PyValues.str(r));
             default -> {
                 if (l instanceof Undefined u) throw new TemplateException("'" + u.name() + "' is undefined");
                 if (r instanceof Undefined u) throw new TemplateException("'" + u.name() + "' is undefined");
@@ -246,7 +290,7 @@ final class Renderer {
         };
     }
 
-    private static Object index(Object target, Object key) {
+    private Object index(Object target, Object key) {
         if (target instanceof Map<?, ?> || target instanceof Namespace) {
             return Builtins.attribute(target, PyValues.str(key));
         }
@@ -256,6 +300,7 @@ final class Renderer {
             return i >= 0 && i < l.size() ? l.get((int) i) : new Undefined("index " + key);
         }
         if (target instanceof String s) {
+            meter.size(s);
             int[] cps = s.codePoints().toArray();
             long i = PyValues.toLong(key);
             if (i < 0) i += cps.length;

@@ -9,13 +9,19 @@ final class StrftimeFormat {
 
     static DateTimeFormatter toFormatter(String fmt) {
         StringBuilder p = new StringBuilder();
+        StringBuilder literal = new StringBuilder();
         for (int i = 0; i < fmt.length(); i++) {
             char c = fmt.charAt(i);
             if (c != '%' || i + 1 >= fmt.length()) {
-                p.append(c == '\'' ? "''" : Character.isLetter(c) ? "'" + c + "'" : String.valueOf(c));
+                literal.append(c);
                 continue;
             }
             char d = fmt.charAt(++i);
+            if (d == '%') {
+                literal.append('%');
+                continue;
+            }
+            flushLiteral(p, literal);
             p.append(switch (d) {
                 case 'd' -> "dd";
                 case 'm' -> "MM";
@@ -28,10 +34,17 @@ final class StrftimeFormat {
                 case 'S' -> "ss";
                 case 'A' -> "EEEE";
                 case 'a' -> "EEE";
-                case '%' -> "%";
                 default -> throw new TemplateException("unsupported strftime directive %" + d);
             });
         }
+        flushLiteral(p, literal);
         return DateTimeFormatter.ofPattern(p.toString(), Locale.ENGLISH);
+    }
+
+    /** Literal text as one quoted run: DateTimeFormatter reserves letters and [ ] # { } ' outside quotes. */
+    private static void flushLiteral(StringBuilder pattern, StringBuilder literal) {
+        if (literal.isEmpty()) return;
+        pattern.append('\'').append(literal.toString().replace("'", "''")).append('\'');
+        literal.setLength(0);
     }
 }
