@@ -124,6 +124,17 @@ public final class CasaModel implements AutoCloseable {
         return parts.images();
     }
 
+    /**
+     * Checks that the weight files are still the ones loaded (same size and identity): a file truncated or
+     * overwritten in place under a memory-mapped model would crash the JVM on the next read (docs/reliability.md).
+     * Called before every request and between decode steps.
+     *
+     * @throws dev.casa.core.safetensors.ModelFileChangedException naming the file and the change
+     */
+    public void checkWeights() {
+        parts.weights().checkIntact();
+    }
+
     /** A new conversation or video stream with room for {@code max_position_embeddings} positions. */
     public Session newSession() {
         return new Session(this, textConfig().maxPositionEmbeddings());
@@ -164,6 +175,7 @@ public final class CasaModel implements AutoCloseable {
      * through the KV cache (images attached when their point is reached).
      */
     public float[] forward(int[] tokens, List<RgbImage> images, int[] insertAt, boolean prefill, int prefillTokens) {
+        checkWeights();
         if (!images.isEmpty()) requireVision();
         if (images.size() != insertAt.length) throw new IllegalArgumentException("one insertion point per image");
         LanguageModel lm = parts.languageModel();

@@ -31,12 +31,12 @@ public record ForwardRequest(int[] tokens, String text, List<Path> images, int[]
     public static ForwardRequest parse(Path file) throws IOException {
         JsonNode root;
         try {
-            if (Files.isRegularFile(file) && Files.size(file) > MAX_BYTES) throw new IllegalArgumentException(file + ": larger than " + MAX_BYTES + " bytes");
-            root = new ObjectMapper().readTree(Files.readString(file));
-        } catch (NoSuchFileException e) {
-            throw new IllegalArgumentException("request file not found: " + file);
+            root = new ObjectMapper().readTree(dev.casa.core.io.BoundedFiles.readString(file, MAX_BYTES, "request"));
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalArgumentException(file + ": bad JSON: " + e.getOriginalMessage());
+        } catch (IOException e) {
+            if (e.getCause() instanceof NoSuchFileException) throw new IllegalArgumentException("request file not found: " + file, e);
+            throw new IllegalArgumentException(e.getMessage(), e);
         }
         if (root == null || !root.isObject()) throw new IllegalArgumentException(file + ": expected a JSON object");
         Path base = file.toAbsolutePath().getParent();

@@ -81,6 +81,7 @@ public final class Session {
      * {@code listener}. The answer becomes part of the conversation.
      */
     public GenerationResult ask(String text, GenerationOptions options, TokenListener listener) {
+        model.checkWeights();
         List<RgbImage> images = List.copyOf(pendingImages);
         long start = System.nanoTime();
         List<EncodedImage> encoded = new ArrayList<>();
@@ -109,6 +110,7 @@ public final class Session {
     public GenerationResult complete(List<ChatMessage> conversation, List<RgbImage> images, GenerationOptions options,
                                      TokenListener listener) {
         if (!messages.isEmpty() || history.length > 0) throw new IllegalStateException("complete() needs a fresh session");
+        model.checkWeights();
         int parts = 0;
         for (ChatMessage m : conversation) parts += m.imageCount();
         if (parts != images.size()) throw new IllegalArgumentException(parts + " image parts for " + images.size() + " images");
@@ -154,7 +156,12 @@ public final class Session {
     }
 
     private GenerationResult generate(float[] logits, GenerationOptions options, TokenListener listener) {
-        GenerationResult result = generator.generate(state, logits, history, options, listener);
+        // Each token is checked against a weight file changed under the mapping before the next decode step reads it.
+        TokenListener checked = (id, piece) -> {
+            listener.onToken(id, piece);
+            model.checkWeights();
+        };
+        GenerationResult result = generator.generate(state, logits, history, options, checked);
         int[] fed = result.tokens();
         if (result.stopReason() == StopReason.STOP_TOKEN) {
             fed = Arrays.copyOf(fed, fed.length + 1);

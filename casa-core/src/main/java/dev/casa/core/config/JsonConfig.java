@@ -10,8 +10,8 @@ import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import dev.casa.core.io.BoundedFiles;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
@@ -44,15 +44,10 @@ public final class JsonConfig {
     public static JsonConfig read(Path file) {
         String text;
         try {
-            if (Files.isRegularFile(file) && Files.size(file) > MAX_BYTES) {
-                throw new ModelFormatException(file + ": " + Files.size(file) + " bytes, over the " + MAX_BYTES + "-byte limit for a config file");
-            }
-            if (Files.exists(file) && !Files.isRegularFile(file)) throw new ModelFormatException(file + ": not a regular file");
-            text = Files.readString(file);
-        } catch (NoSuchFileException e) {
-            throw new ModelFormatException(file + ": file not found");
+            text = BoundedFiles.readString(file, MAX_BYTES, "config file");
         } catch (IOException e) {
-            throw new ModelFormatException(file + ": cannot read: " + e.getMessage(), e);
+            if (e.getCause() instanceof NoSuchFileException) throw new ModelFormatException(file + ": file not found", e);
+            throw new ModelFormatException(e.getMessage(), e);
         }
         return parse(text, file.toString());
     }

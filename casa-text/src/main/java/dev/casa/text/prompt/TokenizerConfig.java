@@ -45,10 +45,9 @@ public record TokenizerConfig(String bosToken, String eosToken, String chatTempl
 
     private static String readTemplate(Path file) {
         try {
-            if (Files.size(file) > MAX_TEMPLATE_BYTES) throw new ModelFormatException(file + ": over the " + MAX_TEMPLATE_BYTES + "-byte limit for a chat template");
-            return Files.readString(file);
+            return dev.casa.core.io.BoundedFiles.readString(file, MAX_TEMPLATE_BYTES, "chat template");
         } catch (IOException e) {
-            throw new ModelFormatException(file + ": cannot read: " + e.getMessage(), e);
+            throw new ModelFormatException(e.getMessage(), e);
         }
     }
 

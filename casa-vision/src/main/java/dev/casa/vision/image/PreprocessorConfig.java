@@ -56,11 +56,10 @@ public record PreprocessorConfig(boolean doResize, int height, int width, Resamp
     public static PreprocessorConfig load(Path file) {
         String text;
         try {
-            text = Files.readString(file);
-        } catch (NoSuchFileException e) {
-            throw new IllegalArgumentException(file + ": no such file");
+            text = dev.casa.core.io.BoundedFiles.readString(file, 1L << 20, "preprocessor config");
         } catch (IOException e) {
-            throw new IllegalArgumentException(file + ": cannot read: " + e.getMessage(), e);
+            if (e.getCause() instanceof NoSuchFileException) throw new IllegalArgumentException(file + ": no such file");
+            throw new IllegalArgumentException(e.getMessage(), e);
         }
         try {
             return fromJson(text);

@@ -31,17 +31,19 @@ final class ConfigJson {
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .build();
 
+    /** Processor configs are a few hundred bytes; a larger file is not one. */
+    static final long MAX_BYTES = 1L << 20;
+
     private ConfigJson() {}
 
     /** The file's JSON object. */
     static JsonNode read(Path file) {
         String text;
         try {
-            text = Files.readString(file);
-        } catch (NoSuchFileException e) {
-            throw new ImageProcessingException(file + ": no such file");
+            text = dev.casa.core.io.BoundedFiles.readString(file, MAX_BYTES, "preprocessor config");
         } catch (IOException e) {
-            throw new ImageProcessingException(file + ": cannot read: " + e.getMessage(), e);
+            if (e.getCause() instanceof NoSuchFileException) throw new ImageProcessingException(file + ": no such file");
+            throw new ImageProcessingException(e.getMessage(), e);
         }
         JsonNode root;
         try {
