@@ -42,9 +42,14 @@ public final class JsonConfig {
 
     /** Reads and parses {@code file}; a missing file, bad JSON or a non-object is an error naming it. */
     public static JsonConfig read(Path file) {
+        return read(file, MAX_BYTES, "config file");
+    }
+
+    /** Reads a JSON file of at most {@code maxBytes}; {@code what} names its role in a size or type error. */
+    public static JsonConfig read(Path file, long maxBytes, String what) {
         String text;
         try {
-            text = BoundedFiles.readString(file, MAX_BYTES, "config file");
+            text = BoundedFiles.readString(file, maxBytes, what);
         } catch (IOException e) {
             if (e.getCause() instanceof NoSuchFileException) throw new ModelFormatException(file + ": file not found", e);
             throw new ModelFormatException(e.getMessage(), e);
@@ -159,6 +164,9 @@ public final class JsonConfig {
         } else if (e instanceof InvalidFormatException || e instanceof MismatchedInputException mi && mi.getTargetType() != null) {
             Class<?> target = ((MismatchedInputException) e).getTargetType();
             problem = "expected " + describeType(target) + ", found " + (at == null ? "an incompatible value" : describe(at));
+        } else if (e.getCause() instanceof com.fasterxml.jackson.core.exc.InputCoercionException
+                || String.valueOf(e.getOriginalMessage()).contains("out of range")) {
+            problem = "expected an integer in range, found " + (at == null ? "a larger number" : describe(at));
         } else {
             problem = e.getOriginalMessage();
         }

@@ -1,14 +1,13 @@
 package dev.casa.vision.processor;
 
-/**
- * Thrown by config creators for a value Jackson could bind but HF would reject. {@code key} is relative
- * to the JSON object being built; {@link ConfigJson} prefixes the path of that object and the file name.
- */
-final class BadConfigValue extends IllegalArgumentException {
-    final String key;
+import dev.casa.core.config.ConfigValueException;
 
+/**
+ * Thrown by config records for a value Jackson could bind but HF would reject; {@code key} is relative to
+ * the JSON object being built (casa-core's {@link ConfigValueException}, which names file and dotted key).
+ */
+final class BadConfigValue extends ConfigValueException {
     BadConfigValue(String key, String message) {
-        super(message);
-        this.key = key;
+        super(key, message);
     }
 }

@@ -29,7 +29,7 @@ public record Idefics3ProcessorConfig(boolean doResize, int longestEdge, ImageSi
 
     /** The settings of {@code file}. */
     public static Idefics3ProcessorConfig load(Path file) {
-        return ConfigJson.bind(file, ConfigJson.read(file), Idefics3ProcessorConfig.class);
+        return ConfigJson.bind(ConfigJson.read(file), Idefics3ProcessorConfig.class);
     }
 
     /** HF's defaults (a config file holding {@code {}}). */

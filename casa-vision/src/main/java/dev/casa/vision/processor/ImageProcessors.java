@@ -1,6 +1,7 @@
 package dev.casa.vision.processor;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.casa.core.config.JsonConfig;
 import dev.casa.vision.image.PreprocessorConfig;
 import java.nio.file.Path;
 import java.util.List;
@@ -22,8 +23,8 @@ public final class ImageProcessors {
      */
     public static ImageProcessor load(Path preprocessorConfigJson) {
         Path file = preprocessorConfigJson;
-        JsonNode root = ConfigJson.read(file);
-        JsonNode type = root.get("image_processor_type");
+        JsonConfig config = ConfigJson.read(file);
+        JsonNode type = config.node("image_processor_type");
         if (type == null || type.isNull()) {
             return siglip(file);
         }
@@ -33,9 +34,9 @@ public final class ImageProcessors {
         }
         return switch (type.textValue()) {
             case "Qwen2VLImageProcessor" -> new Qwen2VLImageProcessor(
-                    ConfigJson.bind(file, root, Qwen2VLProcessorConfig.class));
+                    ConfigJson.bind(config, Qwen2VLProcessorConfig.class));
             case "Idefics3ImageProcessor", "SmolVLMImageProcessor" -> new Idefics3ImageProcessor(
-                    ConfigJson.bind(file, root, Idefics3ProcessorConfig.class));
+                    ConfigJson.bind(config, Idefics3ProcessorConfig.class));
             case "SiglipImageProcessor" -> siglip(file);
             default -> throw new ImageProcessingException(file + ": image_processor_type: unsupported \""
                     + type.textValue() + "\"; supported: " + String.join(", ", SUPPORTED_TYPES));

@@ -34,7 +34,7 @@ public record Qwen2VLProcessorConfig(boolean doResize, ResampleFilter resample, 
 
     /** The settings of {@code file}. */
     public static Qwen2VLProcessorConfig load(Path file) {
-        return ConfigJson.bind(file, ConfigJson.read(file), Qwen2VLProcessorConfig.class);
+        return ConfigJson.bind(ConfigJson.read(file), Qwen2VLProcessorConfig.class);
     }
 
     /** HF's defaults (a config file holding {@code {}}). */

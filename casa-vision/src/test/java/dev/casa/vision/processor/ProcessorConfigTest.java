@@ -83,7 +83,7 @@ class ProcessorConfigTest {
             + "| do_rescale: expected true or false, found 1",
         "{\"image_processor_type\": 7} | image_processor_type: expected a string, found 7",
         "[1, 2] | expected a JSON object",
-        "{\"image_processor_type\": | invalid JSON",
+        "{\"image_processor_type\": | not valid JSON",
     })
     void badValuesNameFileAndKey(String json, String expected) throws IOException {
         String m = loadError(json);
@@ -94,7 +94,7 @@ class ProcessorConfigTest {
     void missingFileIsNamed() {
         Path file = dir.resolve("nope.json");
         ImageProcessingException e = assertThrows(ImageProcessingException.class, () -> ImageProcessors.load(file));
-        assertEquals(file + ": no such file", e.getMessage());
+        assertEquals(file + ": file not found", e.getMessage());
     }
 
     @Test
