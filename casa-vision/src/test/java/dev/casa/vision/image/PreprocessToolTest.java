@@ -77,12 +77,12 @@ class PreprocessToolTest {
     @Test
     void badConfigJson() throws IOException {
         Path config = Files.writeString(dir.resolve("preprocessor_config.json"), "{\"size\": {\"height\": 3,\n");
-        assertBadInput(config, IMAGE, "invalid JSON");
+        assertBadInput(config, IMAGE, "not valid JSON");
     }
 
     @Test
     void missingConfig() throws IOException {
-        assertBadInput(dir.resolve("missing.json"), IMAGE, "no such file");
+        assertBadInput(dir.resolve("missing.json"), IMAGE, "file not found");
     }
 
     @Test
