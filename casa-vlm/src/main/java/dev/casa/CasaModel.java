@@ -1,6 +1,9 @@
 package dev.casa;
 
+import dev.casa.core.config.ModelFormatException;
 import dev.casa.core.kernels.ThreadPool;
+import dev.casa.core.kernels.VectorModule;
+import dev.casa.core.safetensors.ModelFileChangedException;
 import dev.casa.core.safetensors.TensorStore;
 import dev.casa.family.ModelDirectory;
 import dev.casa.family.ModelFamilies;
@@ -33,6 +36,26 @@ import java.util.List;
  * A loaded vision-language (or text) model, whatever its family: our CASA format, Qwen2.5-VL / Qwen2-VL,
  * Llama / Helium / Qwen2 text models. Immutable and safe to share between threads; each {@link Session}
  * (and each call of {@link #describe}) has its own caches and is used by one thread at a time.
+ *
+ * <p>Exceptions (all unchecked; docs/reliability.md lists the limits behind them):
+ * <ul>
+ *   <li>{@link ModelFormatException}: the model directory cannot be loaded (a missing or malformed file, a bad
+ *       config value, a missing or mis-shaped tensor, a chat template that does not parse); from {@link #load}.</li>
+ *   <li>{@link IllegalStateException}: the JVM lacks {@code --add-modules jdk.incubator.vector} ({@link #load});
+ *       the model cannot do what was asked (images for a text-only model, text without tokenizer.json).</li>
+ *   <li>{@link dev.casa.vision.image.ImageDecodeException}: an image file or stream that cannot be decoded or is
+ *       over the pixel limit (the methods taking a {@link Path} to an image).</li>
+ *   <li>{@link dev.casa.text.lm.CacheOverflowException} (an {@code IllegalStateException}): the request does not
+ *       fit in the session's cache ({@code max_position_embeddings} or the size given to {@link #newSession(int)});
+ *       nothing was changed.</li>
+ *   <li>{@link ModelFileChangedException}: a weight file changed on disk since it was loaded; reload the model.</li>
+ *   <li>{@link dev.casa.text.prompt.jinja.TemplateException}: the chat template failed on this conversation or
+ *       went over its budget.</li>
+ *   <li>{@link IllegalArgumentException}: a bad argument (a token id out of range, a session size beyond
+ *       {@code max_position_embeddings}, text with a lone surrogate, an image the processor refuses).</li>
+ * </ul>
+ * Generation stops at a stop token, at {@code maxNewTokens}, or when the cache is full
+ * ({@link dev.casa.text.generate.StopReason#CACHE_FULL}): the context left bounds every answer.
  */
 public final class CasaModel implements AutoCloseable {
     /** Answer length for {@link #describe} when generation_config.json sets none. */
@@ -48,19 +71,42 @@ public final class CasaModel implements AutoCloseable {
         this.pool = pool;
     }
 
-    /** Loads a model directory with the shared thread pool. */
+    /**
+     * Loads a model directory with the shared thread pool.
+     *
+     * @throws ModelFormatException the directory cannot be loaded (the message names the file and the problem)
+     * @throws IllegalStateException the JVM was started without {@code --add-modules jdk.incubator.vector}
+     */
     public static CasaModel load(Path dir) {
         return load(dir, ThreadPool.shared());
     }
 
     /**
      * Loads and validates a model directory: config.json picks the family (by {@code model_type}), which
-     * binds the weights and reads the tokenizer, templates and processor configs. Problems are a
-     * {@link dev.casa.core.config.ModelFormatException} naming the file and key or tensor.
+     * binds the weights and reads the tokenizer, templates and processor configs.
+     *
+     * @throws ModelFormatException the directory cannot be loaded, naming the file and key or tensor (problems
+     *         found by the tokenizer, safetensors, template and image-processor readers are wrapped, their
+     *         messages kept)
+     * @throws IllegalStateException the JVM was started without {@code --add-modules jdk.incubator.vector}
      */
     public static CasaModel load(Path dir, ThreadPool pool) {
-        ModelDirectory md = ModelDirectory.open(dir, pool);
-        return new CasaModel(dir, ModelFamilies.load(md), pool);
+        VectorModule.require();
+        java.util.Objects.requireNonNull(dir, "dir");
+        java.util.Objects.requireNonNull(pool, "pool");
+        try {
+            ModelDirectory md = ModelDirectory.open(dir, pool);
+            return new CasaModel(dir, ModelFamilies.load(md), pool);
+        } catch (ModelFormatException e) {
+            throw e;
+        } catch (dev.casa.text.prompt.jinja.TemplateException e) {
+            throw new ModelFormatException(dir + ": chat template: " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            // TokenizerException, SafetensorsException, image processor and config value errors: one type for "this
+            // directory is not a loadable model"; their messages already name the file.
+            String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+            throw new ModelFormatException(m.contains(dir.toString()) ? m : dir + ": " + m, e);
+        }
     }
 
     public Path directory() { return dir; }
@@ -129,13 +175,16 @@ public final class CasaModel implements AutoCloseable {
      * overwritten in place under a memory-mapped model would crash the JVM on the next read (docs/reliability.md).
      * Called before every request and between decode steps.
      *
-     * @throws dev.casa.core.safetensors.ModelFileChangedException naming the file and the change
+     * @throws ModelFileChangedException naming the file and the change
      */
     public void checkWeights() {
         parts.weights().checkIntact();
     }
 
-    /** A new conversation or video stream with room for {@code max_position_embeddings} positions. */
+    /**
+     * A new conversation or video stream with room for {@code max_position_embeddings} positions. The caches are
+     * allocated as the conversation grows (in steps of at least 256 positions), not for the maximum.
+     */
     public Session newSession() {
         return new Session(this, textConfig().maxPositionEmbeddings());
     }
@@ -143,6 +192,8 @@ public final class CasaModel implements AutoCloseable {
     /**
      * A session whose self-attention cache holds at most {@code maxTokens} entries (text, plus image
      * tokens for models whose images enter the cache). It may not exceed {@code max_position_embeddings}.
+     *
+     * @throws IllegalArgumentException {@code maxTokens} outside {@code [1, max_position_embeddings]}
      */
     public Session newSession(int maxTokens) {
         int max = textConfig().maxPositionEmbeddings();
@@ -152,15 +203,33 @@ public final class CasaModel implements AutoCloseable {
         return new Session(this, maxTokens);
     }
 
-    /** Answers {@code prompt} about {@code image} (one user turn, the model's generation defaults). */
+    /**
+     * Answers {@code prompt} about {@code image} (one user turn, the model's generation defaults), without the
+     * answer's leading whitespace.
+     *
+     * @throws dev.casa.text.lm.CacheOverflowException the prompt does not fit in {@code max_position_embeddings}
+     * @throws ModelFileChangedException a weight file changed on disk since the model was loaded
+     * @throws dev.casa.text.prompt.jinja.TemplateException the chat template failed or went over its budget
+     * @throws IllegalArgumentException text with a lone surrogate, an image the processor refuses
+     * @throws IllegalStateException a text-only model, or one without tokenizer.json
+     */
     public String describe(RgbImage image, String prompt) {
         return describe(image, prompt, defaultGenerationOptions(), TokenListener.NONE).text().stripLeading();
     }
 
+    /**
+     * As {@link #describe(RgbImage, String)}, decoding the image file first.
+     *
+     * @throws dev.casa.vision.image.ImageDecodeException the file cannot be read or decoded, or is over the pixel limit
+     */
     public String describe(Path image, String prompt) {
         return describe(ImageDecoder.decode(image), prompt);
     }
 
+    /**
+     * One user turn about {@code image} in a new session, streaming the answer to {@code listener}; exceptions as
+     * {@link #describe(RgbImage, String)}.
+     */
     public GenerationResult describe(RgbImage image, String prompt, GenerationOptions options, TokenListener listener) {
         Session s = newSession();
         s.addImage(image);
@@ -259,6 +328,13 @@ public final class CasaModel implements AutoCloseable {
      * One stateless chat turn, as an OpenAI-style server needs it: the whole conversation ({@code messages},
      * whose image parts take {@code images} in order) is rendered with the chat template and prefilled in a
      * fresh session of {@code maxTokens} entries, then the answer is generated.
+     *
+     * @throws IllegalArgumentException {@code maxTokens} outside {@code [1, max_position_embeddings]}, image parts
+     *         not matching {@code images}, text with a lone surrogate, an image the processor refuses
+     * @throws dev.casa.text.lm.CacheOverflowException the conversation does not fit in {@code maxTokens}
+     * @throws ModelFileChangedException a weight file changed on disk since the model was loaded
+     * @throws dev.casa.text.prompt.jinja.TemplateException the chat template failed or went over its budget
+     * @throws IllegalStateException images for a text-only model, or a model without tokenizer.json
      */
     public GenerationResult chat(List<ChatMessage> messages, List<RgbImage> images, int maxTokens,
                                  GenerationOptions options, TokenListener listener) {

@@ -6,6 +6,7 @@ import dev.casa.text.generate.GenerationResult;
 import dev.casa.text.generate.Generator;
 import dev.casa.text.generate.StopReason;
 import dev.casa.text.generate.TokenListener;
+import dev.casa.text.lm.CacheOverflowException;
 import dev.casa.text.lm.DecoderInput;
 import dev.casa.text.lm.DecoderState;
 import dev.casa.text.lm.ImageInput;
@@ -25,8 +26,14 @@ import java.util.List;
  * opens a new window and the previous window's image keys are dropped, so memory holds the text plus one
  * window's images however many frames arrive (model-format.md §4.4).
  *
- * <p>A turn that fails (a full cache, a bad image) leaves the session as it was before the turn. Not
- * thread-safe: use a session from one thread at a time.
+ * <p>A turn that fails before its answer starts (the turn does not fit in the cache, the template fails, an image is
+ * refused, a weight file changed) leaves the session exactly as it was before the turn: its messages, its
+ * {@link #tokens()}, its caches and its queued images. The caches cannot be rolled back once the answer has started:
+ * a failure during the answer (the listener throws, a weight file changes) keeps the answer tokens fed so far as
+ * the assistant's message, so that {@link #tokens()} still lists exactly what the caches hold and the conversation
+ * can go on. An answer stopped by a full cache ({@link StopReason#CACHE_FULL}) leaves a session that cannot take
+ * another turn (it fails with a {@link CacheOverflowException}, changing nothing). Not thread-safe: use a session
+ * from one thread at a time.
  */
 public final class Session {
     private final CasaModel model;
@@ -78,7 +85,15 @@ public final class Session {
 
     /**
      * Sends a user turn (the queued images, then {@code text}) and generates the answer, streaming it to
-     * {@code listener}. The answer becomes part of the conversation.
+     * {@code listener}. The answer becomes part of the conversation. Generation stops at a stop token, after
+     * {@code options.maxNewTokens()} tokens, or when the cache is full ({@link StopReason#CACHE_FULL}): the context
+     * left bounds the answer whatever the limit.
+     *
+     * @throws CacheOverflowException the turn does not fit in the cache; the session is unchanged
+     * @throws dev.casa.core.safetensors.ModelFileChangedException a weight file changed on disk since the model was loaded
+     * @throws dev.casa.text.prompt.jinja.TemplateException the chat template failed or went over its budget
+     * @throws IllegalArgumentException text with a lone surrogate, an image the processor refuses
+     * @throws IllegalStateException a model without tokenizer.json
      */
     public GenerationResult ask(String text, GenerationOptions options, TokenListener listener) {
         model.checkWeights();
@@ -105,7 +120,9 @@ public final class Session {
     /**
      * Feeds a whole conversation at once into a new session (its image parts take {@code images} in order;
      * the last message is usually the user's) and generates the assistant's answer. Only on a session that
-     * has fed nothing yet.
+     * has fed nothing yet. Exceptions as {@link #ask(String, GenerationOptions, TokenListener)}; also
+     * {@link IllegalArgumentException} for image parts not matching {@code images} and {@link IllegalStateException}
+     * on a session that has fed something, or images for a text-only model.
      */
     public GenerationResult complete(List<ChatMessage> conversation, List<RgbImage> images, GenerationOptions options,
                                      TokenListener listener) {
@@ -156,27 +173,56 @@ public final class Session {
     }
 
     private GenerationResult generate(float[] logits, GenerationOptions options, TokenListener listener) {
+        int textBefore = state.textTokens();
+        int[][] streamed = {new int[16]};
+        int[] count = {0};
         // Each token is checked against a weight file changed under the mapping before the next decode step reads it.
         TokenListener checked = (id, piece) -> {
+            if (id >= 0) {
+                if (count[0] == streamed[0].length) streamed[0] = Arrays.copyOf(streamed[0], 2 * count[0]);
+                streamed[0][count[0]++] = id;
+            }
             listener.onToken(id, piece);
             model.checkWeights();
         };
-        GenerationResult result = generator.generate(state, logits, history, options, checked);
-        int[] fed = result.tokens();
+        GenerationResult result;
+        try {
+            result = generator.generate(state, logits, history, options, checked);
+        } catch (RuntimeException | Error e) {
+            // The caches cannot be rolled back: they hold the answer tokens fed before the failure. Keep those
+            // as the (partial) answer so that the history matches the caches and the conversation can go on.
+            int[] fed = Arrays.copyOf(streamed[0], state.textTokens() - textBefore);
+            recordAnswer(fed, model.tokenizer().decode(known(fed), true));
+            throw e;
+        }
+        int[] answer = result.tokens();
         if (result.stopReason() == StopReason.STOP_TOKEN) {
-            fed = Arrays.copyOf(fed, fed.length + 1);
-            fed[fed.length - 1] = result.stopToken();
+            answer = Arrays.copyOf(answer, answer.length + 1);
+            answer[answer.length - 1] = result.stopToken();
         }
-        appendHistory(fed);
-        messages.add(ChatMessage.assistant(result.text().strip()));
-        if (model.prompts().hasChatTemplate()) {
-            int known = model.tokenizer().vocabSize();
-            fedText += model.tokenizer().decode(Arrays.stream(fed).filter(id -> id < known).toArray(), false);
-        }
+        // Only what entered the caches: a generation cut by a full cache produced one last token it could not
+        // feed (and a stop token finding the cache full is not fed either).
+        recordAnswer(Arrays.copyOf(answer, state.textTokens() - textBefore), result.text());
         return result;
     }
 
-    /** The answer to {@code text} with the model's generation defaults, as the command line prints it. */
+    private void recordAnswer(int[] fed, String text) {
+        appendHistory(fed);
+        messages.add(ChatMessage.assistant(text.strip()));
+        if (model.prompts().hasChatTemplate()) fedText += model.tokenizer().decode(known(fed), false);
+    }
+
+    /** Ids the tokenizer defines (a padding row of the embedding has no text). */
+    private int[] known(int[] ids) {
+        int known = model.tokenizer().vocabSize();
+        return Arrays.stream(ids).filter(id -> id < known).toArray();
+    }
+
+    /**
+     * The answer to {@code text} with the model's generation defaults, as the command line prints it (without the
+     * leading space a template's {@code "Assistant:"} leaves to the model). Exceptions as
+     * {@link #ask(String, GenerationOptions, TokenListener)}.
+     */
     public String ask(String text) {
         return ask(text, model.defaultGenerationOptions(), TokenListener.NONE).text().stripLeading();
     }
@@ -222,7 +268,11 @@ public final class Session {
     /** The decoder caches of this session (for inspection: sizes, windows). */
     public DecoderState state() { return state; }
 
-    /** Every token id fed so far, prompts and answers (stop tokens included), in order. */
+    /**
+     * Every token id fed so far, prompts and answers (stop tokens included), in order: exactly what the caches
+     * hold. An answer cut by a full cache ({@link StopReason#CACHE_FULL}) ends with a token that was generated but
+     * not fed: it is in the answer's text and {@link GenerationResult#tokens()}, not here.
+     */
     public int[] tokens() { return history.clone(); }
 
     /** The conversation so far. */
