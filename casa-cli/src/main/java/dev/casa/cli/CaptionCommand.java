@@ -74,6 +74,7 @@ public final class CaptionCommand implements Callable<Integer> {
                     r = session.ask(prompt, generation.toOptions(model), ConsoleOutput.streaming());
                 }
                 ConsoleOutput.OUT.println();
+                ConsoleOutput.noteCacheFull("caption", session, r, "");
                 captions.add(r.text().strip());
                 if (generation.stats) {
                     ConsoleOutput.stats("frame " + i, 0, session.lastTurn().promptTokens(), session.lastTurn().prefillNanos() / 1e9, r);

@@ -5,8 +5,10 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * The {@code casa} command line. Errors are one line on stderr and a non-zero exit (2 for bad
- * input); {@code --debug} adds the stack trace.
+ * The {@code casa} command line. Errors are one line on stderr and exit status 2, whatever was thrown
+ * (exceptions, and errors such as {@code OutOfMemoryError} or {@code StackOverflowError} that bypass picocli's
+ * handlers); {@code --debug} adds the stack trace. Arguments are taken literally: picocli's {@code @file}
+ * expansion is off, so no argument makes the command line read a file it was not asked to.
  */
 @Command(name = "casa", mixinStandardHelpOptions = true, version = "casa-java 0.1.0-SNAPSHOT",
         description = "Run CASA vision-language models on the CPU.",
@@ -22,33 +24,60 @@ public final class CasaCli implements Runnable {
 
     /** Runs the command line and returns the exit status. */
     public static int run(String[] args) {
-        CommandLine cli = new CommandLine(new CasaCli());
         boolean debug = java.util.Arrays.asList(args).contains("--debug");
-        cli.setExecutionExceptionHandler((ex, cmd, parsed) -> {
-            PrintWriter err = cmd.getErr();
-            err.println("casa " + cmd.getCommandName() + ": error: " + oneLine(ex));
-            if (debug) ex.printStackTrace(err);
+        CommandLine cli = null;
+        try {
+            cli = new CommandLine(new CasaCli());
+            // "@file" arguments would make picocli read any file named on the command line (and echo it in errors).
+            cli.setExpandAtFiles(false);
+            cli.setExecutionExceptionHandler((ex, cmd, parsed) -> {
+                PrintWriter err = cmd.getErr();
+                err.println("casa " + cmd.getCommandName() + ": error: " + oneLine(ex));
+                if (debug) ex.printStackTrace(err);
+                err.flush();
+                return BAD_INPUT;
+            });
+            cli.setParameterExceptionHandler((ex, strings) -> {
+                PrintWriter err = ex.getCommandLine().getErr();
+                err.println("casa: " + oneLine(ex) + " (see --help)");
+                err.flush();
+                return BAD_INPUT;
+            });
+            return cli.execute(args);
+        } catch (Throwable t) {
+            // picocli hands only Exceptions to the handler above: Errors (OutOfMemoryError, StackOverflowError, ...)
+            // arrive here, as would anything thrown while setting up.
+            PrintWriter err = cli != null ? cli.getErr() : new PrintWriter(System.err, true);
+            err.println(commandName(cli) + ": error: " + oneLine(t));
+            if (debug) t.printStackTrace(err);
             err.flush();
             return BAD_INPUT;
-        });
-        cli.setParameterExceptionHandler((ex, strings) -> {
-            PrintWriter err = ex.getCommandLine().getErr();
-            err.println("casa: " + oneLine(ex) + " (see --help)");
-            err.flush();
-            return BAD_INPUT;
-        });
-        return cli.execute(args);
+        }
     }
 
-    /** The exception's message on one line, with its type when it has no message. */
+    /** "casa describe" for an error in a subcommand, else "casa". */
+    private static String commandName(CommandLine cli) {
+        try {
+            CommandLine.ParseResult parsed = cli == null ? null : cli.getParseResult();
+            if (parsed != null && parsed.hasSubcommand()) return "casa " + parsed.subcommand().commandSpec().name();
+        } catch (RuntimeException ignored) {
+            // the plain name will do
+        }
+        return "casa";
+    }
+
+    /** The exception's message on one line, with its type when it has no message (or is an Error). */
     static String oneLine(Throwable t) {
         String m = t.getMessage();
         if (m == null || m.isBlank()) m = t.getClass().getSimpleName();
         if (t instanceof OutOfMemoryError) m = "out of memory (raise -Xmx): " + m;
+        else if (t instanceof StackOverflowError) m = "stack overflow (input nested too deeply; or raise -Xss): " + m;
+        else if (t instanceof Error && !m.equals(t.getClass().getSimpleName())) m = t.getClass().getSimpleName() + ": " + m;
         return m.replace('\n', ' ').replace('\r', ' ');
     }
 
     public static void main(String[] args) {
+        Launcher.exitWithLauncher();
         System.exit(run(args));
     }
 }

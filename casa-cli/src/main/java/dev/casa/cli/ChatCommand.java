@@ -2,8 +2,8 @@ package dev.casa.cli;
 
 import dev.casa.CasaModel;
 import dev.casa.Session;
+import dev.casa.core.safetensors.ModelFileChangedException;
 import dev.casa.text.generate.GenerationResult;
-import dev.casa.vision.image.ImageDecodeException;
 import dev.casa.vision.image.ImageDecoder;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -14,7 +14,12 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
-/** {@code casa chat}: an interactive conversation; {@code /image PATH} attaches an image to the next turn. */
+/**
+ * {@code casa chat}: an interactive conversation; {@code /image PATH} attaches an image to the next turn. A turn
+ * that fails (a message too long for the context, a template error, a bad image) is reported on one line and the
+ * conversation goes on: the session is as it was before the turn (see {@link Session}). Only a weight file changed
+ * on disk ends the chat, since every later turn would fail the same way.
+ */
 @Command(name = "chat", mixinStandardHelpOptions = true,
         description = "Interactive chat. Type a message; /image PATH adds an image to the next message; /quit ends.")
 public final class ChatCommand implements Callable<Integer> {
@@ -43,14 +48,27 @@ public final class ChatCommand implements Callable<Integer> {
                     try {
                         session.addImage(ImageDecoder.decode(Path.of(line.substring(7).strip())));
                         ConsoleOutput.ERR.println("(image added to the next message)");
-                    } catch (ImageDecodeException | IllegalStateException e) {
-                        ConsoleOutput.ERR.println("casa chat: " + CasaCli.oneLine(e));
+                    } catch (RuntimeException e) {
+                        ConsoleOutput.ERR.println("casa chat: error: " + CasaCli.oneLine(e));
                     }
                     continue;
                 }
                 if (line.isBlank()) continue;
-                GenerationResult r = session.ask(line, generation.toOptions(model), ConsoleOutput.streaming());
+                ConsoleOutput.Streaming out = ConsoleOutput.streaming();
+                GenerationResult r;
+                try {
+                    r = session.ask(line, generation.toOptions(model), out);
+                } catch (ModelFileChangedException e) {
+                    if (out.printed()) ConsoleOutput.OUT.println();
+                    throw e;
+                } catch (RuntimeException e) {
+                    if (out.printed()) ConsoleOutput.OUT.println();
+                    ConsoleOutput.ERR.println("casa chat: error: " + CasaCli.oneLine(e)
+                            + (out.printed() ? " (the answer stops here; the chat goes on)" : " (message not sent; the chat goes on)"));
+                    continue;
+                }
                 ConsoleOutput.OUT.println();
+                ConsoleOutput.noteCacheFull("chat", session, r, ": /quit and start a new chat");
                 if (generation.stats) {
                     ConsoleOutput.stats("chat", load, session.lastTurn().promptTokens(), session.lastTurn().prefillNanos() / 1e9, r);
                 }

@@ -1,6 +1,8 @@
 package dev.casa.cli;
 
+import dev.casa.Session;
 import dev.casa.text.generate.GenerationResult;
+import dev.casa.text.generate.StopReason;
 import dev.casa.text.generate.TokenListener;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -14,17 +16,37 @@ final class ConsoleOutput {
     private ConsoleOutput() {}
 
     /** Prints text as it arrives, without the answer's leading whitespace (e.g. the space after "Assistant:"). */
-    static TokenListener streaming() {
-        boolean[] started = {false};
-        return (id, text) -> {
-            if (!started[0]) {
+    static Streaming streaming() {
+        return new Streaming();
+    }
+
+    /** The streaming listener; knows whether it printed anything. */
+    static final class Streaming implements TokenListener {
+        private boolean started;
+
+        @Override
+        public void onToken(int id, String text) {
+            if (!started) {
                 text = text.stripLeading();
                 if (text.isEmpty()) return;
-                started[0] = true;
+                started = true;
             }
             OUT.print(text);
             OUT.flush();
-        };
+        }
+
+        boolean printed() { return started; }
+    }
+
+    /**
+     * A line on stderr when the answer was cut because the session's cache is full: the context left bounds every
+     * answer, whatever --max-new-tokens says.
+     */
+    static void noteCacheFull(String command, Session session, GenerationResult r, String advice) {
+        if (r.stopReason() == StopReason.CACHE_FULL) {
+            ERR.println("casa " + command + ": the answer stops here: the context is full (" + session.state().capacity()
+                    + " positions)" + advice);
+        }
     }
 
     static void stats(String what, double loadSeconds, int promptTokens, double prefillSeconds, GenerationResult r) {

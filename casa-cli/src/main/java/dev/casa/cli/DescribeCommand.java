@@ -35,6 +35,7 @@ public final class DescribeCommand implements Callable<Integer> {
             Session session = model.newSession().addImage(img).onPrefillProgress(bar::update);
             GenerationResult r = session.ask(prompt, generation.toOptions(model), ConsoleOutput.streaming());
             ConsoleOutput.OUT.println();
+            ConsoleOutput.noteCacheFull("describe", session, r, "");
             if (generation.stats) {
                 ConsoleOutput.stats("describe", load, session.lastTurn().promptTokens(), session.lastTurn().prefillNanos() / 1e9, r);
             }

@@ -8,7 +8,8 @@ import picocli.CommandLine.Option;
 /** The sampling and length options shared by the generating commands. */
 final class GenerationFlags {
     @Option(names = "--max-new-tokens", paramLabel = "N",
-            description = "answer length limit (default: generation_config.json's max_new_tokens, else 64)")
+            description = "answer length limit (default: generation_config.json's max_new_tokens, else 64);"
+                    + " an answer also stops when the context (max_position_embeddings) is full")
     Integer maxNewTokens;
 
     @Option(names = "--temperature", paramLabel = "T",
@@ -35,6 +36,7 @@ final class GenerationFlags {
 
     /** The model's defaults (generation_config.json), with every flag given on the command line overriding them. */
     GenerationOptions toOptions(CasaModel model) {
+        if (maxNewTokens != null && maxNewTokens < 0) throw new IllegalArgumentException("--max-new-tokens must be >= 0, got " + maxNewTokens);
         GenerationOptions d = model.defaultGenerationOptions();
         SamplingOptions s = d.sampling().withSeed(seed);
         if (temperature != null) s = s.withTemperature(temperature);

@@ -12,7 +12,10 @@ final class ModelOptions {
             description = "model directory (default: the bundled demo model, models/demo/model)")
     Path model;
 
-    @Option(names = "--threads", paramLabel = "N", description = "worker threads (default: all cores)")
+    /** More worker threads than this is a mistake (each is a platform thread with its own stack). */
+    static final int MAX_THREADS = 1024;
+
+    @Option(names = "--threads", paramLabel = "N", description = "worker threads, 1 to " + MAX_THREADS + " (default: all cores)")
     Integer threads;
 
     @Option(names = "--debug", description = "print stack traces on errors")
@@ -20,7 +23,9 @@ final class ModelOptions {
 
     ThreadPool pool() {
         if (threads == null) return ThreadPool.shared();
-        if (threads < 1) throw new IllegalArgumentException("--threads must be >= 1, got " + threads);
+        if (threads < 1 || threads > MAX_THREADS) {
+            throw new IllegalArgumentException("--threads must be in [1, " + MAX_THREADS + "], got " + threads);
+        }
         return new ThreadPool(threads);
     }
 

@@ -97,7 +97,7 @@ public final class TokenizeCommand implements Callable<Integer> {
              BufferedWriter writer = Files.newBufferedWriter(target, StandardCharsets.UTF_8)) {
             String line;
             int number = 0;
-            while ((line = reader.readLine()) != null) {
+            while ((line = readLine(reader, number + 1)) != null) {
                 number++;
                 String text = parseLine(json, line, number);
                 int[] ids = tokenizer.encode(text, special);
@@ -113,6 +113,31 @@ public final class TokenizeCommand implements Callable<Integer> {
         } catch (CharacterCodingException e) {
             throw new BadInput(in + ": not valid UTF-8");
         }
+    }
+
+    /**
+     * Longest input line: Jackson refuses longer JSON strings anyway (StreamReadConstraints: 20,000,000
+     * characters), and a file without line breaks ({@code /dev/zero}) must not fill the heap first.
+     */
+    static final int MAX_LINE_CHARS = 1 << 25;
+
+    /** The next line (ended by \n, \r or \r\n, as BufferedReader.readLine), or null at the end. */
+    private String readLine(BufferedReader reader, int number) throws IOException, BadInput {
+        StringBuilder sb = new StringBuilder();
+        int c;
+        while ((c = reader.read()) >= 0) {
+            if (c == '\n') return sb.toString();
+            if (c == '\r') {
+                reader.mark(1);
+                if (reader.read() != '\n') reader.reset();
+                return sb.toString();
+            }
+            if (sb.length() == MAX_LINE_CHARS) {
+                throw new BadInput(in + " line " + number + ": longer than " + MAX_LINE_CHARS + " characters");
+            }
+            sb.append((char) c);
+        }
+        return c < 0 && sb.isEmpty() ? null : sb.toString();
     }
 
     private String parseLine(ObjectMapper json, String line, int number) throws BadInput {
