@@ -87,14 +87,12 @@ public final class Launcher {
     static void exitWithLauncher() {
         String pid = System.getProperty(LAUNCHER_PID);
         if (pid == null) return;
-        Optional<ProcessHandle> parent = ProcessHandle.current().parent();
+        long launcher = Long.parseLong(pid);
         // If the launcher ended before we got here, our parent is already someone else (init, a subreaper).
-        if (parent.isEmpty() || parent.get().pid() != Long.parseLong(pid) || !parent.get().isAlive()) Runtime.getRuntime().halt(143);
-        ProcessHandle launcher = parent.get();
+        if (!launcherAlive(launcher)) Runtime.getRuntime().halt(143);
         Thread watch = new Thread(() -> {
             try {
-                // isAlive() also compares the start time, so a reused pid does not count as the launcher.
-                while (launcher.isAlive()) Thread.sleep(PARENT_POLL_MILLIS);
+                while (launcherAlive(launcher)) Thread.sleep(PARENT_POLL_MILLIS);
             } catch (InterruptedException e) {
                 return;
             }
@@ -102,6 +100,15 @@ public final class Launcher {
         }, "casa-launcher-watch");
         watch.setDaemon(true);
         watch.start();
+    }
+
+    /**
+     * Whether our parent is still the launcher. A process whose parent dies is re-parented at once, while the dead
+     * parent may linger as a zombie (still "alive" to {@link ProcessHandle#isAlive()}) until it is reaped.
+     */
+    private static boolean launcherAlive(long launcher) {
+        Optional<ProcessHandle> parent = ProcessHandle.current().parent();
+        return parent.isPresent() && parent.get().pid() == launcher && parent.get().isAlive();
     }
 
     /** The directory the running jar (or classes directory) is in. */
