@@ -23,6 +23,12 @@ import picocli.CommandLine.Mixin;
 @Command(name = "chat", mixinStandardHelpOptions = true,
         description = "Interactive chat. Type a message; /image PATH adds an image to the next message; /quit ends.")
 public final class ChatCommand implements Callable<Integer> {
+    /**
+     * Longest input line: as long as a chat template may render in all (TemplateBudget.maxOutputChars), far more
+     * than any context holds. Only piped input gets there; a line without end ({@code < /dev/zero}) ends the chat.
+     */
+    static final int MAX_LINE_CHARS = 8 << 20;
+
     @Mixin
     ModelOptions modelOptions;
 
@@ -43,7 +49,12 @@ public final class ChatCommand implements Callable<Integer> {
             while (true) {
                 ConsoleOutput.OUT.print("> ");
                 ConsoleOutput.OUT.flush();
-                if ((line = in.readLine()) == null || line.strip().equals("/quit")) break;
+                try {
+                    line = BoundedLines.readLine(in, MAX_LINE_CHARS);
+                } catch (BoundedLines.TooLong e) {
+                    throw new IllegalArgumentException("standard input: a line " + e.getMessage());
+                }
+                if (line == null || line.strip().equals("/quit")) break;
                 if (line.startsWith("/image ")) {
                     try {
                         session.addImage(ImageDecoder.decode(Path.of(line.substring(7).strip())));

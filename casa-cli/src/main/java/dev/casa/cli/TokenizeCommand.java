@@ -121,23 +121,13 @@ public final class TokenizeCommand implements Callable<Integer> {
      */
     static final int MAX_LINE_CHARS = 1 << 25;
 
-    /** The next line (ended by \n, \r or \r\n, as BufferedReader.readLine), or null at the end. */
+    /** The next line, or null at the end; a line over {@link #MAX_LINE_CHARS} is bad input. */
     private String readLine(BufferedReader reader, int number) throws IOException, BadInput {
-        StringBuilder sb = new StringBuilder();
-        int c;
-        while ((c = reader.read()) >= 0) {
-            if (c == '\n') return sb.toString();
-            if (c == '\r') {
-                reader.mark(1);
-                if (reader.read() != '\n') reader.reset();
-                return sb.toString();
-            }
-            if (sb.length() == MAX_LINE_CHARS) {
-                throw new BadInput(in + " line " + number + ": longer than " + MAX_LINE_CHARS + " characters");
-            }
-            sb.append((char) c);
+        try {
+            return BoundedLines.readLine(reader, MAX_LINE_CHARS);
+        } catch (BoundedLines.TooLong e) {
+            throw new BadInput(in + " line " + number + ": " + e.getMessage());
         }
-        return c < 0 && sb.isEmpty() ? null : sb.toString();
     }
 
     private String parseLine(ObjectMapper json, String line, int number) throws BadInput {

@@ -154,6 +154,21 @@ class CliReliabilityTest {
         assertEquals(2, r.status());
         assertEquals("casa describe: error: --threads must be in [1, 1024], got 2000000000", r.err().strip());
 
+        // A chat message without end (an endless pipe): the heap used to fill before the message was sent.
+        InputStream endless = new InputStream() {
+            @Override
+            public int read() { return 'a'; }
+
+            @Override
+            public int read(byte[] b, int off, int len) {
+                Arrays.fill(b, off, off + len, (byte) 'a');
+                return len;
+            }
+        };
+        r = run(endless, "chat", "--model", MODEL);
+        assertEquals(2, r.status());
+        assertEquals("casa chat: error: standard input: a line longer than 8388608 characters", lastLine(r.err()));
+
         // A "line" without end (/dev/zero) used to fill the heap before the first JSON parse.
         Path zero = Path.of("/dev/zero");
         org.junit.jupiter.api.Assumptions.assumeTrue(Files.isReadable(zero), "/dev/zero");
