@@ -47,13 +47,21 @@ public final class CasaCli implements Runnable {
         } catch (Throwable t) {
             // picocli hands only Exceptions to the handler above: Errors (OutOfMemoryError, StackOverflowError, ...)
             // arrive here, as would anything thrown while setting up.
-            PrintWriter err = cli != null ? cli.getErr() : new PrintWriter(System.err, true);
-            err.println(commandName(cli) + ": error: " + oneLine(t));
-            if (debug) t.printStackTrace(err);
-            err.flush();
+            try {
+                PrintWriter err = cli != null ? cli.getErr() : new PrintWriter(System.err, true);
+                err.println(commandName(cli) + ": error: " + oneLine(t));
+                if (debug) t.printStackTrace(err);
+                err.flush();
+            } catch (Throwable again) {
+                // Out of memory even for the message: a line prepared in advance.
+                System.err.write(OUT_OF_MEMORY, 0, OUT_OF_MEMORY.length);
+                System.err.flush();
+            }
             return BAD_INPUT;
         }
     }
+
+    private static final byte[] OUT_OF_MEMORY = "casa: error: out of memory (raise -Xmx)\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
     /** "casa describe" for an error in a subcommand, else "casa". */
     private static String commandName(CommandLine cli) {
@@ -77,7 +85,15 @@ public final class CasaCli implements Runnable {
     }
 
     public static void main(String[] args) {
-        Launcher.exitWithLauncher();
-        System.exit(run(args));
+        int status;
+        try {
+            Launcher.exitWithLauncher();
+            status = run(args);
+        } catch (Throwable t) {
+            status = BAD_INPUT; // out of memory before the command ran
+            System.err.write(OUT_OF_MEMORY, 0, OUT_OF_MEMORY.length);
+            System.err.flush();
+        }
+        Launcher.exit(status);
     }
 }

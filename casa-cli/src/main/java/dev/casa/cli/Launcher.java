@@ -39,7 +39,16 @@ public final class Launcher {
             System.err.println("casa: error: " + CasaCli.oneLine(t));
             status = CasaCli.BAD_INPUT;
         }
-        System.exit(status);
+        exit(status);
+    }
+
+    /** {@code System.exit}, which can itself run out of memory; then a halt with the same status. */
+    static void exit(int status) {
+        try {
+            System.exit(status);
+        } catch (Throwable t) {
+            Runtime.getRuntime().halt(status);
+        }
     }
 
     private static int relaunch(String[] args) throws Exception {
@@ -91,10 +100,15 @@ public final class Launcher {
         // If the launcher ended before we got here, our parent is already someone else (init, a subreaper).
         if (!launcherAlive(launcher)) Runtime.getRuntime().halt(143);
         Thread watch = new Thread(() -> {
-            try {
-                while (launcherAlive(launcher)) Thread.sleep(PARENT_POLL_MILLIS);
-            } catch (InterruptedException e) {
-                return;
+            while (true) {
+                try {
+                    if (!launcherAlive(launcher)) break;
+                    Thread.sleep(PARENT_POLL_MILLIS);
+                } catch (InterruptedException e) {
+                    return;
+                } catch (Throwable t) {
+                    // Out of memory for a moment (the main thread is failing): keep watching.
+                }
             }
             System.exit(143);
         }, "casa-launcher-watch");

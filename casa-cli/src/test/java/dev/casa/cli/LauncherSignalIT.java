@@ -17,7 +17,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Issue 13, finding 4, through real processes: {@code java -jar casa.jar} relaunches itself in a child JVM with
  * {@code --add-modules jdk.incubator.vector}; signalling the launcher alone used to leave the child running (5.7 GB
- * in the report). Runs on the shaded jar of the {@code package} phase (maven-failsafe, {@code verify}).
+ * in the report). Runs on the shaded jar of the {@code package} phase (maven-failsafe, {@code verify}). Also, through
+ * the same jar, a real {@code OutOfMemoryError} (finding 3).
  */
 class LauncherSignalIT {
     /** Generous bounds for a shared machine; the child normally ends within a second. */
@@ -27,6 +28,7 @@ class LauncherSignalIT {
     Path tmp;
 
     private Process launcher;
+    private List<String> jvmOptions = List.of();
     private ProcessHandle child;
 
     private static Path jar() {
@@ -48,8 +50,9 @@ class LauncherSignalIT {
         Assumptions.assumeTrue(new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor() == 0, "mkfifo");
         if (input != null) input.close();
         input = new RandomAccessFile(fifo.toFile(), "rw"); // O_RDWR: opening a FIFO so does not wait for a reader
-        List<String> cmd = new java.util.ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-jar", jar().toString()));
+        List<String> cmd = new java.util.ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        cmd.addAll(jvmOptions);
+        cmd.addAll(List.of("-jar", jar().toString()));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd)
                 .redirectInput(fifo.toFile())
@@ -138,5 +141,20 @@ class LauncherSignalIT {
         assertEquals(2, bad.exitValue());
         String err = Files.readString(stderr).replace("WARNING: Using incubator modules: jdk.incubator.vector", "").strip();
         assertTrue(err.startsWith("casa describe: error: ") && err.contains("missing.png") && err.lines().count() == 1, err);
+    }
+
+    @Test
+    void aRealOutOfMemoryErrorIsOneLineAndExitStatusTwo() throws Exception {
+        // Finding 3: an OutOfMemoryError printed its stack trace and exited with 1. A 5 MB heap (passed on to the
+        // relaunched JVM) cannot run the demo model.
+        jvmOptions = List.of("-Xmx5m");
+        Path stderr = tmp.resolve("oom.txt");
+        Path demo = FixturePaths.root().getParent().resolve("demo");
+        Process p = start(stderr, "describe", "--model", demo.resolve("model").toString(), "--image", demo.resolve("example.png").toString());
+        assertTrue(p.waitFor(START_SECONDS, TimeUnit.SECONDS));
+        String err = Files.readString(stderr).replace("WARNING: Using incubator modules: jdk.incubator.vector", "").strip();
+        assertEquals(2, p.exitValue(), err);
+        assertEquals(1, err.lines().count(), err);
+        assertTrue(err.startsWith("casa") && err.contains(": error: out of memory (raise -Xmx)"), err);
     }
 }

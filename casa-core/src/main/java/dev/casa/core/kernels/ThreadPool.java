@@ -118,7 +118,12 @@ public final class ThreadPool implements AutoCloseable {
                 continue;   // only close() ends a worker, through POISON
             }
             if (job == POISON) return;
-            job.work();
+            try {
+                job.work();
+            } catch (Throwable t) {
+                // Thrown outside a chunk (out of memory before claiming one): the caller and the other workers run
+                // the chunks. Keep the worker, and keep the default handler from printing a stack trace.
+            }
         }
     }
 
