@@ -32,8 +32,10 @@ import java.util.List;
  * a failure during the answer (the listener throws, a weight file changes) keeps the answer tokens fed so far as
  * the assistant's message, so that {@link #tokens()} still lists exactly what the caches hold and the conversation
  * can go on. An answer stopped by a full cache ({@link StopReason#CACHE_FULL}) leaves a session that cannot take
- * another turn (it fails with a {@link CacheOverflowException}, changing nothing). Not thread-safe: use a session
- * from one thread at a time.
+ * another turn (it fails with a {@link CacheOverflowException}, changing nothing). A failure in the middle of a
+ * long prefill, after the caches took its first chunks (a {@link PrefillProgress} listener that throws, an
+ * {@code OutOfMemoryError}), leaves caches that match no conversation: later turns throw an
+ * {@link IllegalStateException} saying so. Not thread-safe: use a session from one thread at a time.
  */
 public final class Session {
     private final CasaModel model;
@@ -47,6 +49,8 @@ public final class Session {
     private String fedText = "";
     private TurnStats lastTurn = new TurnStats(0, 0, 0, 0);
     private PrefillProgress progress;
+    /** Why the session cannot go on (a turn failed after the caches took part of it), or null. */
+    private String unusable;
 
     /** What the last {@link #ask} fed and how long it took (image encoding is part of the prefill). */
     public record TurnStats(int promptTokens, int images, long imageNanos, long prefillNanos) {}
@@ -77,7 +81,10 @@ public final class Session {
         return this;
     }
 
-    /** Reports prefill progress to {@code listener} (after each prefill chunk of the decoder). */
+    /**
+     * Reports prefill progress to {@code listener} (after each prefill chunk of the decoder). A listener that throws
+     * stops the turn after the caches took part of it: the session cannot go on (see the class comment).
+     */
     public Session onPrefillProgress(PrefillProgress listener) {
         this.progress = listener;
         return this;
@@ -93,9 +100,11 @@ public final class Session {
      * @throws dev.casa.core.safetensors.ModelFileChangedException a weight file changed on disk since the model was loaded
      * @throws dev.casa.text.prompt.jinja.TemplateException the chat template failed or went over its budget
      * @throws IllegalArgumentException text with a lone surrogate, an image the processor refuses
-     * @throws IllegalStateException a model without tokenizer.json
+     * @throws IllegalStateException a model without tokenizer.json; a session left unusable by a turn that failed
+     *         halfway through its prefill
      */
     public GenerationResult ask(String text, GenerationOptions options, TokenListener listener) {
+        checkUsable();
         model.checkWeights();
         List<RgbImage> images = List.copyOf(pendingImages);
         long start = System.nanoTime();
@@ -126,6 +135,7 @@ public final class Session {
      */
     public GenerationResult complete(List<ChatMessage> conversation, List<RgbImage> images, GenerationOptions options,
                                      TokenListener listener) {
+        checkUsable();
         if (!messages.isEmpty() || history.length > 0) throw new IllegalStateException("complete() needs a fresh session");
         model.checkWeights();
         int parts = 0;
@@ -169,7 +179,25 @@ public final class Session {
         DecoderInput input = inputs.isEmpty() && model.fusion() == null ? DecoderInput.tokens(tokens)
                 : model.fusion().input(tokens, inputs, state);
         // The forward call checks its capacity before it changes the state.
-        return model.languageModel().forward(state, input, LogitsMode.LAST, progress == null ? null : progress::update);
+        int[] before = position();
+        try {
+            return model.languageModel().forward(state, input, LogitsMode.LAST, progress == null ? null : progress::update);
+        } catch (RuntimeException | Error e) {
+            // After the caches took part of the turn (a progress listener that throws, an OutOfMemoryError in a
+            // later chunk) they no longer match the conversation, and cannot be rolled back.
+            if (!Arrays.equals(before, position())) unusable = "a turn failed halfway through its prefill (" + e + ")";
+            throw e;
+        }
+    }
+
+    /** Where the caches stand: a prefill that changed any of these has fed part of its turn. */
+    private int[] position() {
+        return new int[] {state.selfAttentionKvEntries(), state.textTokens(), state.nextPosition(),
+            state.imagesInCurrentWindow(), state.windowStart(), state.windowImageKeys(), state.windowTextKeys()};
+    }
+
+    private void checkUsable() {
+        if (unusable != null) throw new IllegalStateException("this session cannot go on: " + unusable + "; start a new session");
     }
 
     private GenerationResult generate(float[] logits, GenerationOptions options, TokenListener listener) {

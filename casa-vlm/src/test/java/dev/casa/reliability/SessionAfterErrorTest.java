@@ -160,6 +160,31 @@ class SessionAfterErrorTest {
     }
 
     @Test
+    void aFailureHalfwayThroughAPrefillIsReportedByLaterTurns() {
+        // A prompt of more than one prefill chunk (512 rows) whose progress listener throws after the first chunk:
+        // the caches took 512 rows of a turn the session never recorded. Later turns must not build on them.
+        Session s = model.newSession();
+        s.addImage(image);
+        RuntimeException cancel = new RuntimeException("cancelled");
+        s.onPrefillProgress((done, total) -> {
+            if (done < total) throw cancel;
+        });
+        String longMessage = "where is the purple circle? ".repeat(100); // 800 tokens
+        assertSame(cancel, assertThrows(RuntimeException.class, () -> s.ask(longMessage, greedy(), TokenListener.NONE)));
+        assertEquals(0, s.tokens().length);
+        assertEquals(512, s.state().textTokens(), "the first chunk is in the caches");
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> s.ask("What colour is the circle?"));
+        assertEquals("this session cannot go on: a turn failed halfway through its prefill (java.lang.RuntimeException: cancelled);"
+                + " start a new session", e.getMessage());
+        // A listener that throws before the caches change anything is a turn that failed before it started.
+        Session t = model.newSession();
+        t.addImage(image);
+        t.onPrefillProgress((done, total) -> { });
+        assertThrows(CacheOverflowException.class, () -> t.ask("circle ".repeat(2000), greedy(), TokenListener.NONE));
+        assertEquals("purple", t.ask("What colour is the circle?"));
+    }
+
+    @Test
     void sessionsAreBoundedByMaxPositionEmbeddings() {
         assertEquals(1024, model.textConfig().maxPositionEmbeddings());
         assertEquals(1024, model.newSession(1024).state().capacity());
