@@ -180,7 +180,11 @@ public final class CaptionJob {
             Row r = out.agg(functions.count(functions.lit(1)), functions.count(out.col(OutputColumns.ERROR))).first();
             return new Summary(r.getLong(0), r.getLong(1), (System.nanoTime() - start) / 1e9, "(noop)");
         }
-        (format.equals("jsonl") ? out.write().mode(mode).format("json") : out.write().mode(mode).format("parquet")).save(output);
+        if (format.equals("jsonl")) {
+            out.write().mode(mode).format("json").option("ignoreNullFields", "false").save(output);   // every key on every line
+        } else {
+            out.write().mode(mode).format("parquet").save(output);
+        }
         double seconds = (System.nanoTime() - start) / 1e9;
         Dataset<Row> written = spark.read().format(format.equals("jsonl") ? "json" : "parquet").load(output);
         Row r = written.agg(functions.count(functions.lit(1)), functions.count(written.col(OutputColumns.ERROR))).first();

@@ -18,11 +18,18 @@ public final class ExecutorModels {
 
     private static final ConcurrentHashMap<Key, Slot> MODELS = new ConcurrentHashMap<>();
     private static final AtomicInteger LOADS = new AtomicInteger();
+    private static final ConcurrentHashMap<Path, AtomicInteger> LOADS_BY_DIR = new ConcurrentHashMap<>();
 
     private ExecutorModels() {}
 
     /** How many models this JVM has loaded (for tests and monitoring: one per directory per JVM). */
     public static int loads() { return LOADS.get(); }
+
+    /** How many times this JVM has loaded the model directory {@code dir} (a shipped copy is another directory). */
+    public static int loads(Path dir) {
+        AtomicInteger n = LOADS_BY_DIR.get(dir.toAbsolutePath().normalize());
+        return n == null ? 0 : n.get();
+    }
 
     /** The model of {@code spec}, loaded by the first task that asks for it; the others wait for it. */
     static CasaModel get(ModelSpec spec) {
@@ -71,6 +78,7 @@ public final class ExecutorModels {
                     throw e;
                 }
                 LOADS.incrementAndGet();
+                LOADS_BY_DIR.computeIfAbsent(key.dir(), d -> new AtomicInteger()).incrementAndGet();
             }
             return model;
         }

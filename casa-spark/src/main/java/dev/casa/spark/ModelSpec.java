@@ -26,14 +26,14 @@ record ModelSpec(String model, String quantize, int threads) implements Serializ
     /** The model directory on this host: the path itself, else a shipped file of that name. */
     Path resolveDirectory() {
         Path direct = asPath(model);
-        if (direct != null && Files.isDirectory(direct)) return direct.toAbsolutePath();
+        if (direct != null && Files.isDirectory(direct)) return direct.toAbsolutePath().normalize();
         String shipped = null;
         try {
             shipped = SparkFiles.get(direct == null ? model : direct.getFileName().toString());
         } catch (RuntimeException noSparkEnv) {
             // outside an executor, or before SparkEnv is up: only the direct path counts
         }
-        if (shipped != null && new File(shipped).isDirectory()) return Path.of(shipped);
+        if (shipped != null && new File(shipped).isDirectory()) return Path.of(shipped).toAbsolutePath().normalize();
         throw new IllegalArgumentException("model directory '" + model + "' not found on host " + host()
                 + ": it is not a directory there" + (shipped == null ? "" : " nor in the files shipped to this executor (" + shipped + ")")
                 + "; put it on a filesystem every executor mounts, or ship it with SparkContext.addFile(dir, true) or --archives");

@@ -71,7 +71,7 @@ class CasaCaptionerTest {
             Path file = Path.of(java.net.URI.create(row.<String>getAs("path")));
             assertAnswered(row, describe(file, "Describe the image."), file.getFileName().toString());
         }
-        assertEquals(1, ExecutorModels.loads(), "one model load in this JVM");
+        assertEquals(1, ExecutorModels.loads(SparkTests.modelDir()), "one model load in this JVM");
     }
 
     @Test
@@ -94,7 +94,7 @@ class CasaCaptionerTest {
             assertAnswered(row, describe(Path.of(row.<String>getAs("image")), question), item.get("id").asText());
             assertEquals(item.get("answer").asText(), row.getAs("answer"), item.get("id") + ": the PyTorch reference's answer");
         }
-        assertEquals(1, ExecutorModels.loads(), "one model load in this JVM");
+        assertEquals(1, ExecutorModels.loads(SparkTests.modelDir()), "one model load in this JVM");
         assertEquals(1, ExecutorModels.get(new ModelSpec(SparkTests.modelDir().toString(), null, 0)).pool().threads(),
                 "local[2], one cpu per task: each task computes alone");
     }
@@ -149,7 +149,7 @@ class CasaCaptionerTest {
         assertError(byId.get("missing uri"), missing + ": no such file");
         assertError(byId.get("garbage"), garbage + ": not a PNG, JPEG, BMP or GIF");
         assertError(byId.get("blank"), "the image path is empty");
-        assertEquals(1, ExecutorModels.loads(), "one model load in this JVM");
+        assertEquals(1, ExecutorModels.loads(SparkTests.modelDir()), "one model load in this JVM");
     }
 
     private static Map<String, Row> byId(Dataset<Row> df) {
@@ -194,7 +194,7 @@ class CasaCaptionerTest {
     void aModelDirectoryThatNoExecutorHasFailsTheJobNamingIt(@TempDir Path tmp) {
         Dataset<Row> df = SparkTests.spark().createDataFrame(List.of(RowFactory.create("x.png")), new StructType().add("path", DataTypes.StringType));
         String missing = tmp.resolve("no-model").toString();
-        int loads = ExecutorModels.loads();
+        int loads = ExecutorModels.loads();  // every directory
         Exception e = assertThrows(Exception.class,
                 () -> new CasaCaptioner().setModel(missing).setImageCol("path").transform(df).collectAsList());
         assertTrue(CaptionJob.rootMessage(e).startsWith("model directory '" + missing + "' not found on host "), CaptionJob.rootMessage(e));

@@ -140,7 +140,7 @@ class CasaVideoCaptionerTest {
         List<String> reference = new ArrayList<>();
         for (JsonNode turn : SparkTests.heldout().get("sequence").get("turns")) reference.add(turn.get("answer").asText());
         assertEquals(reference, byVideo.get("A").stream().map(r -> r.<String>getAs("answer")).toList());
-        assertEquals(1, ExecutorModels.loads(), "one model load in this JVM");
+        assertEquals(1, ExecutorModels.loads(SparkTests.modelDir()), "one model load in this JVM");
     }
 
     @Test
@@ -175,7 +175,7 @@ class CasaVideoCaptionerTest {
             assertEquals((double) i, entries.get(i).getDouble(0), "timestamp order");
             assertEquals(out.get(i).<String>getAs("answer"), entries.get(i).getString(2));
         }
-        assertEquals(1, ExecutorModels.loads(), "one model load in this JVM");
+        assertEquals(1, ExecutorModels.loads(SparkTests.modelDir()), "one model load in this JVM");
     }
 
     @Test
