@@ -139,16 +139,23 @@ class CasaCaptionerTest {
                 RowFactory.create("missing", missing.toString()),
                 RowFactory.create("missing uri", missing.toUri().toString()),
                 RowFactory.create("garbage", garbage.toString()),
-                RowFactory.create("blank", " "));
+                RowFactory.create("blank", " "),
+                RowFactory.create("hadoop", "testfs://" + good.toAbsolutePath()),
+                RowFactory.create("hadoop missing", "testfs://" + missing.toAbsolutePath()),
+                RowFactory.create("hadoop garbage", "testfs://" + garbage.toAbsolutePath()));
         byId = byId(new CasaCaptioner().setModel(SparkTests.modelDir().toString()).setImageCol("path").setPrompt(q)
                 .transform(SparkTests.spark().createDataFrame(pathRows, pathSchema)));
-        assertEquals(6, byId.size());
+        assertEquals(9, byId.size());
         assertAnswered(byId.get("good"), e, "good path");
         assertAnswered(byId.get("good uri"), e, "good file: URI");
         assertError(byId.get("missing"), missing + ": no such file");
         assertError(byId.get("missing uri"), missing + ": no such file");
         assertError(byId.get("garbage"), garbage + ": not a PNG, JPEG, BMP or GIF");
         assertError(byId.get("blank"), "the image path is empty");
+        // Other schemes go through Hadoop's FileSystem (here the local one under "testfs:").
+        assertAnswered(byId.get("hadoop"), e, "good testfs: path");
+        assertError(byId.get("hadoop missing"), "testfs://" + missing.toAbsolutePath() + ": no such file");
+        assertError(byId.get("hadoop garbage"), "testfs://" + garbage.toAbsolutePath() + ": not a PNG, JPEG, BMP or GIF");
         assertEquals(1, ExecutorModels.loads(SparkTests.modelDir()), "one model load in this JVM");
     }
 

@@ -25,6 +25,7 @@ final class SparkTests {
                 .config("spark.sql.shuffle.partitions", "4")
                 .config("spark.driver.host", "127.0.0.1")
                 .config("spark.driver.bindAddress", "127.0.0.1")
+                .config("spark.hadoop.fs.testfs.impl", TestFs.class.getName())
                 .getOrCreate();
         static final CasaModel ORACLE = CasaModel.load(modelDir());
         static final JsonNode HELDOUT = readHeldout();
