@@ -8,8 +8,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
 import java.nio.file.Path;
+import java.util.regex.Matcher;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FileSystem;
 import org.apache.spark.SparkEnv;
 import scala.Tuple2;
 
@@ -39,22 +39,16 @@ final class ImageSource {
         }
         if (uri.getScheme() == null) return ImageDecoder.decode(Path.of(path));
         if (uri.getScheme().equals("file")) return ImageDecoder.decode(Path.of(uri.getPath()));
-        byte[] data;
-        try {
-            org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(uri);
-            FileSystem fs = p.getFileSystem(HadoopConf.INSTANCE);
-            try (InputStream in = fs.open(p)) {
-                data = in.readAllBytes();
-            }
-        } catch (FileNotFoundException e) {
-            throw new ImageDecodeException(path + ": no such file");
-        } catch (IOException | RuntimeException e) {
-            throw new ImageDecodeException(path + ": cannot read (" + e.getMessage() + ")", e);
-        }
-        try {
-            return ImageDecoder.decode(data);
+        org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(uri);
+        try (InputStream in = p.getFileSystem(HadoopConf.INSTANCE).open(p)) {
+            // The library's stream decoder bounds the bytes read; its messages name "image stream".
+            return ImageDecoder.decode(in);
         } catch (ImageDecodeException e) {
-            throw new ImageDecodeException(path + ": " + e.getMessage().replaceFirst("^image data: ", ""), e);
+            throw new ImageDecodeException(e.getMessage().replaceFirst("^image stream: ", Matcher.quoteReplacement(path) + ": "), e);
+        } catch (FileNotFoundException e) {
+            throw new ImageDecodeException("image " + path + ": no such file");
+        } catch (IOException | RuntimeException e) {
+            throw new ImageDecodeException("image " + path + ": cannot read (" + e.getMessage() + ")", e);
         }
     }
 

@@ -148,13 +148,13 @@ class CasaCaptionerTest {
         assertEquals(9, byId.size());
         assertAnswered(byId.get("good"), e, "good path");
         assertAnswered(byId.get("good uri"), e, "good file: URI");
-        assertError(byId.get("missing"), missing + ": no such file");
-        assertError(byId.get("missing uri"), missing + ": no such file");
+        assertError(byId.get("missing"), "image " + missing + ": no such file");
+        assertError(byId.get("missing uri"), "image " + missing + ": no such file");
         assertError(byId.get("garbage"), garbage + ": not a PNG, JPEG, BMP or GIF");
         assertError(byId.get("blank"), "the image path is empty");
         // Other schemes go through Hadoop's FileSystem (here the local one under "testfs:").
         assertAnswered(byId.get("hadoop"), e, "good testfs: path");
-        assertError(byId.get("hadoop missing"), "testfs://" + missing.toAbsolutePath() + ": no such file");
+        assertError(byId.get("hadoop missing"), "image testfs://" + missing.toAbsolutePath() + ": no such file");
         assertError(byId.get("hadoop garbage"), "testfs://" + garbage.toAbsolutePath() + ": not a PNG, JPEG, BMP or GIF");
         assertEquals(1, ExecutorModels.loads(SparkTests.modelDir()), "one model load in this JVM");
     }
