@@ -24,7 +24,6 @@ final class Quantize {
             throw new IllegalArgumentException("quantize must be one of none, q8_0, q4_0; got '" + value + "'");
         }
         throw new IllegalArgumentException("quantize '" + v + "' is not available: this build of casa-java has no "
-                + "quantized loading (CasaModel loads weights as stored); use quantize none or a model directory "
-                + "whose weights are already in the format you want");
+                + "quantized loading (CasaModel loads weights as stored); use quantize none");
     }
 }
