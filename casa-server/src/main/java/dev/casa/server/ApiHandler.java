@@ -156,9 +156,10 @@ final class ApiHandler extends Handler.Abstract {
             throw new ApiException(409, "invalid_request_error", null, "stream_busy",
                     "A frame of stream '" + id + "' is being captioned; send the next one when it is done.", 0);
         }
+        ClientWatch watch = ClientWatch.of(ex.request);
+        Exchange.Sse events = ex.new Sse(watch);
+        LiveStreams.Caption c;
         try {
-            ClientWatch watch = ClientWatch.of(ex.request);
-            Exchange.Sse events = ex.new Sse(watch);
             TokenListener listener = !sse ? new Watching(watch, (tid, text) -> { }) : new Watching(watch, (tid, text) -> {
                 if (text.isEmpty() || watch.gone()) return;
                 try {
@@ -169,31 +170,32 @@ final class ApiHandler extends Handler.Abstract {
                     watch.markGone();
                 }
             });
-            LiveStreams.Caption c;
-            try {
-                c = ctx.slots.run(() -> stream.caption(frame, listener), watch);
-            } catch (ApiException e) {
-                if (!events.started()) throw e;
-                events.error(e);
-                events.done();
-                return;
-            }
-            if (watch.gone()) throw new GenerationSlots.ClientGone();
-            ObjectNode out = Json.object();
-            out.put("object", "stream.frame").put("stream_id", id).put("frame", c.frame()).put("caption", c.text());
-            out.put("finish_reason", Generation.finishReason(c.result().stopReason())).put("reset", c.reset());
-            out.put("cache_bytes", c.cacheBytes()).put("context_used", c.textTokens());
-            ObjectNode u = out.putObject("usage");
-            u.put("prompt_tokens", c.turn().promptTokens()).put("completion_tokens", c.result().tokens().length)
-                    .put("image_tokens", c.turn().imageTokens());
-            if (sse) {
-                events.event(Json.string(out));
-                events.done();
-            } else {
-                ex.sendJson(200, out);
-            }
-        } finally {
+            c = ctx.slots.run(() -> stream.caption(frame, listener), watch);
+        } catch (ApiException e) {
             stream.lock.unlock();
+            if (!events.started()) throw e;
+            events.error(e);
+            events.done();
+            return;
+        } catch (Exception | Error e) {
+            stream.lock.unlock();
+            throw e;
+        }
+        // Released before the answer is written: a client may send its next frame as soon as it has it.
+        stream.lock.unlock();
+        if (watch.gone()) throw new GenerationSlots.ClientGone();
+        ObjectNode out = Json.object();
+        out.put("object", "stream.frame").put("stream_id", id).put("frame", c.frame()).put("caption", c.text());
+        out.put("finish_reason", Generation.finishReason(c.result().stopReason())).put("reset", c.reset());
+        out.put("cache_bytes", c.cacheBytes()).put("context_used", c.textTokens());
+        ObjectNode u = out.putObject("usage");
+        u.put("prompt_tokens", c.turn().promptTokens()).put("completion_tokens", c.result().tokens().length)
+                .put("image_tokens", c.turn().imageTokens());
+        if (sse) {
+            events.event(Json.string(out));
+            events.done();
+        } else {
+            ex.sendJson(200, out);
         }
     }
 
