@@ -29,8 +29,13 @@ final class ClientWatch {
         this.endPoint = endPoint;
     }
 
-    /** Only once the request's body has been read to its end. */
+    /**
+     * Only once the request's body has been read to its end. The connection's idle timeout is then
+     * ignored while nothing is being written: a long prefill or a wait in the queue is not idleness,
+     * and a client that leaves is found by {@link #gone()}. (A write that stalls still times out.)
+     */
     static ClientWatch of(Request request) {
+        request.addIdleTimeoutListener(timeout -> false);
         return new ClientWatch(request.getConnectionMetaData().getConnection().getEndPoint());
     }
 
