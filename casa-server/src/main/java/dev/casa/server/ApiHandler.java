@@ -2,7 +2,6 @@ package dev.casa.server;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.casa.text.generate.TokenListener;
-import dev.casa.vision.image.RgbImage;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -149,7 +148,6 @@ final class ApiHandler extends Handler.Abstract {
         ex.requireContentType("image/*", "application/octet-stream");
         byte[] body = ex.body(ctx.config.maxBodyBytes());
         if (body.length == 0) throw ApiException.invalid(null, "invalid_image", "The frame body is empty; send the image's bytes.");
-        RgbImage frame = ctx.images.decode("body", body);
         boolean sse = "true".equals(Request.extractQueryParameters(ex.request).getValue("stream"))
                 || String.valueOf(ex.header("Accept")).contains("text/event-stream");
         if (!stream.lock.tryLock()) {
@@ -170,7 +168,7 @@ final class ApiHandler extends Handler.Abstract {
                     watch.markGone();
                 }
             });
-            c = ctx.slots.run(() -> stream.caption(frame, listener), watch);
+            c = ctx.slots.run(() -> stream.caption(ctx.images.decode("body", body), listener), watch);
         } catch (ApiException e) {
             stream.lock.unlock();
             if (!events.started()) throw e;

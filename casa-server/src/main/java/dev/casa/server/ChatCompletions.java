@@ -44,8 +44,8 @@ final class ChatCompletions {
             throw ApiException.invalid("max_tokens", "context_length_exceeded", "max_tokens is " + req.maxTokens()
                     + ", but this model's context is " + context + " tokens (prompt and answer together).");
         }
-        List<RgbImage> images = new ArrayList<>();
-        for (ChatRequest.ImageRef ref : req.images()) images.add(ctx.images.load(ref.param(), ref.url()));
+        List<byte[]> images = new ArrayList<>();
+        for (ChatRequest.ImageRef ref : req.images()) images.add(ctx.images.read(ref.param(), ref.url()));
         int maxTokens = req.maxTokens() != null ? req.maxTokens() : Generation.defaultMaxTokens(ctx.model, context);
         GenerationOptions chosen = Generation.options(ctx.model, req.sampling(), maxTokens, req.stop());
         GenerationOptions options = req.ignoreEos() ? chosen.withStopTokens(new int[0]) : chosen;
@@ -95,8 +95,10 @@ final class ChatCompletions {
     }
 
     /** Runs in a generation slot. */
-    private Outcome generate(ChatRequest req, List<RgbImage> images, GenerationOptions options, ClientWatch watch,
+    private Outcome generate(ChatRequest req, List<byte[]> encoded, GenerationOptions options, ClientWatch watch,
                              TokenListener sink) {
+        List<RgbImage> images = new ArrayList<>();
+        for (int i = 0; i < encoded.size(); i++) images.add(ctx.images.decode(req.images().get(i).param(), encoded.get(i)));
         int context = ctx.contextTokens;
         Session session = ctx.model.newSession(context);
         Integer requested = req.maxTokens();

@@ -31,13 +31,13 @@ final class ImageLoader {
         this.maxFileBytes = maxFileBytes;
     }
 
-    RgbImage load(String param, String url) {
-        byte[] data;
+    /** The bytes an image reference names (cheap: no pixel is decoded); refuses URLs and paths outside --allow-dir. */
+    byte[] read(String param, String url) {
         String lower = url.toLowerCase(Locale.ROOT);
         if (lower.startsWith("data:")) {
-            data = dataUri(param, url);
+            return dataUri(param, url);
         } else if (lower.startsWith("file:") || url.startsWith("/")) {
-            data = allowed.read(param, url, maxFileBytes);
+            return allowed.read(param, url, maxFileBytes);
         } else if (URL_SCHEME.matcher(url).find()) {
             throw ApiException.invalid(param, "url_not_supported",
                     "This server never fetches URLs; send the image as a data: URI (data:image/png;base64,...).");
@@ -45,10 +45,12 @@ final class ImageLoader {
             throw ApiException.invalid(param, "invalid_image_url",
                     "An image must be a data: URI (data:image/png;base64,...) or an absolute path under --allow-dir.");
         }
-        return decode(param, data);
     }
 
-    /** Decodes image bytes (a frame body, or the bytes of a reference). */
+    /**
+     * Decodes image bytes (a frame body, or the bytes of a reference). Run in a generation slot, so
+     * that the memory of decoded pixels is bounded by the slots, not by the requests in flight.
+     */
     RgbImage decode(String param, byte[] data) {
         checkPixels(param, data);
         try {

@@ -52,7 +52,7 @@ public final class ServeLoadBench {
             URI chat = server.uri().resolve("/v1/chat/completions");
             System.out.printf(Locale.ROOT, "casa serve load: %s, %d clients x %d requests, --parallel %d, %d cores, load average %s%n",
                     model.architecture(), clients, requests, parallel, Runtime.getRuntime().availableProcessors(), loadAverage());
-            for (int i = 0; i < 2 * frames.size(); i++) one(http, chat, frames, i % frames.size(), false);   // warm-up
+            for (int i = 0; i < 6 * frames.size(); i++) one(http, chat, frames, i % frames.size(), i % 2 == 0);   // warm-up (JIT)
             for (boolean stream : new boolean[] {false, true}) {
                 List<Sample> samples = Collections.synchronizedList(new ArrayList<>());
                 AtomicInteger failed = new AtomicInteger();
