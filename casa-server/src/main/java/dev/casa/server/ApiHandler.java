@@ -164,8 +164,8 @@ final class ApiHandler extends Handler.Abstract {
                     ObjectNode d = Json.object().put("object", "stream.frame.delta").put("stream_id", id).put("frame", stream.frames + 1);
                     d.put("delta", text);
                     events.event(Json.string(d));
-                } catch (IOException e) {
-                    watch.markGone();
+                } catch (GenerationSlots.ClientGone e) {
+                    // marked gone: the caption stops at the next token
                 }
             });
             c = ctx.slots.run(() -> stream.caption(ctx.images.decode("body", body), listener), watch);

@@ -1,6 +1,5 @@
 package dev.casa.server;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.casa.CasaModel;
@@ -10,7 +9,6 @@ import dev.casa.text.generate.GenerationResult;
 import dev.casa.text.generate.TokenListener;
 import dev.casa.text.lm.CacheOverflowException;
 import dev.casa.vision.image.RgbImage;
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -173,7 +171,7 @@ final class ChatCompletions {
         }
 
         /** The first chunk: the assistant's role. */
-        void begin() throws IOException {
+        void begin() {
             if (begun) return;
             begun = true;
             ObjectNode c = chunk();
@@ -201,8 +199,8 @@ final class ChatCompletions {
                 choice.putNull("logprobs");
                 choice.putNull("finish_reason");
                 sse.event(Json.string(c));
-            } catch (IOException e) {
-                watch.markGone();   // the generator stops at its next check
+            } catch (GenerationSlots.ClientGone e) {
+                // The client is marked gone: the generator stops at its next check.
             }
         }
     }

@@ -7,6 +7,7 @@ import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
+import org.eclipse.jetty.http.HttpException;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Request;
@@ -34,14 +35,23 @@ final class Exchange {
     String header(String name) { return request.getHeaders().get(name); }
 
     /** The body, read to its end; 413 past {@code max} bytes (checked on Content-Length first). */
-    byte[] body(long max) throws IOException {
+    byte[] body(long max) {
         long declared = request.getLength();
         if (declared > max) throw ApiException.tooLarge("The request body has " + declared + " bytes, more than this server's limit of " + max + ".");
+        byte[] data;
         try (InputStream in = Content.Source.asInputStream(request)) {
-            byte[] data = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, max + 1));
-            if (data.length > max) throw ApiException.tooLarge("The request body is larger than this server's limit of " + max + " bytes.");
-            return data;
+            data = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, max + 1));
+        } catch (IOException | RuntimeException e) {
+            // A malformed body (bad chunk framing) is Jetty's HttpException; anything else, a client gone mid-body.
+            HttpException http = e instanceof HttpException h ? h : e.getCause() instanceof HttpException c ? c : null;
+            if (http != null) {
+                throw new ApiException(http.getCode(), "invalid_request_error", null, "bad_request", "Malformed request body: " + http.getReason(), 0);
+            }
+            if (e instanceof RuntimeException r) throw r;
+            throw new GenerationSlots.ClientGone();
         }
+        if (data.length > max) throw ApiException.tooLarge("The request body is larger than this server's limit of " + max + " bytes.");
+        return data;
     }
 
     /** A JSON body: Content-Type application/json (so a web page elsewhere cannot post here without a CORS preflight). */
@@ -99,8 +109,11 @@ final class Exchange {
 
         boolean started() { return started; }
 
-        /** Writes one {@code data:} event and waits until it is sent; a failed write marks the client gone. */
-        void event(String data) throws IOException {
+        /**
+         * Writes one {@code data:} event and waits until it is sent. A failed write means the client is
+         * gone: it is marked so, and {@link GenerationSlots.ClientGone} is thrown.
+         */
+        void event(String data) {
             if (!started) {
                 started = true;
                 status = 200;
@@ -114,12 +127,12 @@ final class Exchange {
                 cb.block();
             } catch (IOException | RuntimeException e) {
                 watch.markGone();
-                throw e instanceof IOException io ? io : new IOException(e);
+                throw new GenerationSlots.ClientGone();
             }
         }
 
         /** An error after the stream started: one event in OpenAI's error shape. */
-        void error(ApiException e) throws IOException {
+        void error(ApiException e) {
             event(Json.string(Json.error(e)));
         }
 

@@ -209,6 +209,10 @@ class BadInputTest {
         // Content-Length and Transfer-Encoding together (request smuggling): refused.
         String both = "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n";
         assertEquals(400, RawHttp.raw(base, both.getBytes(StandardCharsets.ISO_8859_1)).status());
+        // A chunked body with a malformed chunk size.
+        String badChunk = "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/json\r\n"
+                + "Transfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n";
+        assertError(RawHttp.raw(base, badChunk.getBytes(StandardCharsets.ISO_8859_1)), 400, null, null);
     }
 
     /** The signature, an IHDR chunk (8-bit RGB) with the given size and its CRC, and IEND. */
