@@ -43,6 +43,15 @@ public final class Launcher {
             return 2;
         }
         Process p = new ProcessBuilder(cmd).inheritIO().start();
+        // A signal to this launcher (kill PID) must reach the real JVM too: `casa serve` runs until stopped.
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            p.destroy();
+            try {
+                p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException ignored) {
+                Thread.currentThread().interrupt();
+            }
+        }, "casa-relaunch-stop"));
         return p.waitFor();
     }
 
