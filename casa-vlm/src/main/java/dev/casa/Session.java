@@ -47,13 +47,17 @@ public final class Session {
     private int[] history = new int[0];
     /** With a chat template: the rendered text that corresponds to everything fed so far. */
     private String fedText = "";
-    private TurnStats lastTurn = new TurnStats(0, 0, 0, 0);
+    private TurnStats lastTurn = new TurnStats(0, 0, 0, 0, 0);
     private PrefillProgress progress;
     /** Why the session cannot go on (a turn failed after the caches took part of it), or null. */
     private String unusable;
 
-    /** What the last {@link #ask} fed and how long it took (image encoding is part of the prefill). */
-    public record TurnStats(int promptTokens, int images, long imageNanos, long prefillNanos) {}
+    /**
+     * What the last turn fed and how long it took (image encoding is part of the prefill).
+     * {@code imageTokens}: the embedding rows of its images (part of {@code promptTokens} only for
+     * models whose images fill placeholder tokens; CASA images are attended to, not fed).
+     */
+    public record TurnStats(int promptTokens, int images, int imageTokens, long imageNanos, long prefillNanos) {}
 
     /** Receives prefill progress: {@code done} of {@code total} prompt rows. */
     @FunctionalInterface
@@ -119,7 +123,7 @@ public final class Session {
         // Everything above can fail without touching the session.
         float[] logits = prefill(delta, encoded);
         pendingImages.clear();
-        lastTurn = new TurnStats(delta.tokens().length, images.size(), imageNanos, System.nanoTime() - start);
+        lastTurn = new TurnStats(delta.tokens().length, images.size(), imageRows(encoded), imageNanos, System.nanoTime() - start);
         messages.add(user);
         fedText = turn.renderedAfter();
         appendHistory(delta.tokens());
@@ -161,11 +165,31 @@ public final class Session {
             prompt = prompts.plain(conversation, true, layouts);
         }
         float[] logits = prefill(prompt, encoded);
-        lastTurn = new TurnStats(prompt.tokens().length, images.size(), imageNanos, System.nanoTime() - start);
+        lastTurn = new TurnStats(prompt.tokens().length, images.size(), imageRows(encoded), imageNanos, System.nanoTime() - start);
         messages.addAll(conversation);
         fedText = rendered;
         appendHistory(prompt.tokens());
         return generate(logits, options, listener);
+    }
+
+    private static int imageRows(List<EncodedImage> encoded) {
+        int n = 0;
+        for (EncodedImage e : encoded) n += e.tokens();
+        return n;
+    }
+
+    /**
+     * Forgets the conversation (system message, turns, queued images) but keeps the cache buffers, so
+     * a long-running stream can start over without allocating: its memory stays what it was.
+     */
+    public Session reset() {
+        state.clear();
+        messages.clear();
+        pendingImages.clear();
+        history = new int[0];
+        fedText = "";
+        lastTurn = new TurnStats(0, 0, 0, 0, 0);
+        return this;
     }
 
     private float[] prefill(Prompt prompt, List<EncodedImage> encoded) {

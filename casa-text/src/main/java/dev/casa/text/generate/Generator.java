@@ -9,7 +9,8 @@ import java.util.Arrays;
 
 /**
  * The decode loop: picks a token from the last logits, streams its text, feeds it back through the
- * KV cache, until a stop token, the token limit or a full cache.
+ * KV cache, until a stop token, a stop string, the token limit, a full cache or the listener's
+ * cancellation.
  */
 public final class Generator {
     private final LanguageModel model;
@@ -30,6 +31,7 @@ public final class Generator {
         if (lastLogits.length < vocab) throw new IllegalArgumentException("need a logits row of " + vocab + " values");
         Sampler sampler = new Sampler(options.sampling());
         StreamingDecoder text = tokenizer.streamingDecoder(true);
+        StopStringMatcher stops = options.stopStrings().isEmpty() ? null : new StopStringMatcher(options.stopStrings());
         StringBuilder out = new StringBuilder();
         // Grown as tokens come: the limit may be far beyond what the cache lets a generation reach.
         int[] seen = Arrays.copyOf(history, history.length + 64);
@@ -41,7 +43,8 @@ public final class Generator {
         StopReason reason = StopReason.MAX_TOKENS;
         int stopToken = -1;
         long start = System.nanoTime();
-        while (count < options.maxNewTokens()) {
+        if (listener.cancelled()) reason = StopReason.CANCELLED;
+        while (reason != StopReason.CANCELLED && count < options.maxNewTokens()) {
             int next = sampler.next(logits, logitsOffset, vocab, seen, seenLength);
             if (options.isStop(next)) {
                 // The stop token still enters the cache so a conversation can continue after it.
@@ -57,10 +60,21 @@ public final class Generator {
             // A padding row of the embedding (an id the tokenizer does not define) has no text; HF's
             // decode skips such ids too. Trained models do not produce them.
             String piece = next < tokenizer.vocabSize() ? text.push(next) : "";
+            if (stops != null) piece = stops.push(piece);
             out.append(piece);
             listener.onToken(next, piece);
+            if (stops != null && stops.matched()) {
+                // The stop string's tokens are in the cache (as OpenAI servers keep them); the text ends before it.
+                reason = StopReason.STOP_STRING;
+                break;
+            }
             if (state.selfAttentionKvEntries() >= state.capacity()) {
                 reason = StopReason.CACHE_FULL;
+                break;
+            }
+            // Checked before the next forward pass, so a cancellation costs at most the token in progress.
+            if (listener.cancelled()) {
+                reason = StopReason.CANCELLED;
                 break;
             }
             boolean needLogits = count < options.maxNewTokens();
@@ -68,6 +82,11 @@ public final class Generator {
             logitsOffset = 0;
         }
         String tail = text.finish();
+        if (stops != null && reason != StopReason.STOP_STRING) {
+            tail = stops.push(tail);
+            if (stops.matched()) reason = StopReason.STOP_STRING;
+            else tail += stops.flush();
+        }
         if (!tail.isEmpty()) {
             out.append(tail);
             listener.onToken(-1, tail);
