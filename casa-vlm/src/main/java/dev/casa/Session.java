@@ -229,13 +229,21 @@ public final class Session {
         int[][] streamed = {new int[16]};
         int[] count = {0};
         // Each token is checked against a weight file changed under the mapping before the next decode step reads it.
-        TokenListener checked = (id, piece) -> {
-            if (id >= 0) {
-                if (count[0] == streamed[0].length) streamed[0] = Arrays.copyOf(streamed[0], 2 * count[0]);
-                streamed[0][count[0]++] = id;
+        TokenListener checked = new TokenListener() {
+            @Override
+            public void onToken(int id, String piece) {
+                if (id >= 0) {
+                    if (count[0] == streamed[0].length) streamed[0] = Arrays.copyOf(streamed[0], 2 * count[0]);
+                    streamed[0][count[0]++] = id;
+                }
+                listener.onToken(id, piece);
+                model.checkWeights();
             }
-            listener.onToken(id, piece);
-            model.checkWeights();
+
+            @Override
+            public boolean cancelled() {
+                return listener.cancelled();
+            }
         };
         GenerationResult result;
         try {
