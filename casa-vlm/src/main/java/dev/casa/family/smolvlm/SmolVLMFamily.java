@@ -1,33 +1,18 @@
 package dev.casa.family.smolvlm;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.casa.core.config.ConfigChecks;
-import dev.casa.core.config.JsonConfig;
-import dev.casa.core.config.ModelFormatException;
 import dev.casa.core.nn.TensorBinder;
 import dev.casa.core.safetensors.TensorStore;
-import dev.casa.family.ImagePromptLayout;
 import dev.casa.family.ModelDirectory;
 import dev.casa.family.ModelFamily;
 import dev.casa.family.ModelParts;
-import dev.casa.family.StopTokens;
 import dev.casa.text.fusion.PlaceholderFusion;
-import dev.casa.text.generate.GenerationConfig;
 import dev.casa.text.lm.LanguageModel;
 import dev.casa.text.lm.LanguageModelWeights;
 import dev.casa.text.lm.LmTensorNames;
 import dev.casa.text.lm.TextConfig;
-import dev.casa.text.prompt.PromptBuilder;
-import dev.casa.text.prompt.TokenizerConfig;
 import dev.casa.text.tokenizer.Tokenizer;
 import dev.casa.vision.idefics3.PixelShuffleConnector;
-import dev.casa.vision.processor.Idefics3ImageProcessor;
-import dev.casa.vision.processor.ImageProcessor;
-import dev.casa.vision.processor.ImageProcessors;
-import dev.casa.vision.siglip.SiglipVisionConfig;
 import dev.casa.vision.siglip.SiglipVisionTower;
-import java.nio.file.Path;
 import java.util.List;
 
 /**
@@ -56,83 +41,29 @@ public final class SmolVLMFamily implements ModelFamily {
 
     @Override
     public ModelParts load(ModelDirectory dir) {
-        JsonConfig c = dir.config();
-        String type = c.string("model_type");
-        SmolVLMConfig top = c.bind(SmolVLMConfig.class);
-        TextConfig text = textConfig(c);
-        if (text.multimodalRope()) throw c.error("text_config.rope_scaling", type + " positions are 1-D: mrope_section is not allowed");
-        c.check("", () -> ConfigChecks.tokenId("image_token_id", top.imageTokenId(), text.vocabSize()));
-        SiglipVisionConfig vision = SiglipVisionConfig.read(c, SiglipVisionConfig.Variant.IDEFICS3);
-
-        Path preprocessor = dir.require("preprocessor_config.json", "needed by a model with a vision tower");
-        ImageProcessor processor = ImageProcessors.load(preprocessor);
-        if (!(processor instanceof Idefics3ImageProcessor tiles)) {
-            throw new ModelFormatException(preprocessor + ": image_processor_type: " + type + " needs Idefics3ImageProcessor");
-        }
-        int tile = tiles.config().maxImageSize();
-        int grid = tile / vision.patchSize();
-        int scale = top.scaleFactor();
-        if (tile % vision.patchSize() != 0 || grid % scale != 0) {
-            throw new ModelFormatException(preprocessor + ": max_image_size.longest_edge: tiles of " + tile + " px are not "
-                    + "a whole number of " + vision.patchSize() + "-px patches in blocks of scale_factor " + scale);
-        }
-        int imageSeqLen = (grid / scale) * (grid / scale);
-        checkImageSeqLen(dir, imageSeqLen, tile, vision.patchSize(), scale);
-
-        Tokenizer tokenizer = dir.tokenizer();
-        dir.checkVocab(tokenizer, text.vocabSize(), "text_config.vocab_size");
-        TokenizerConfig tokenizerConfig = dir.tokenizerConfig();
-        GenerationConfig generation = dir.generationConfig();
+        SmolVLMFiles f = SmolVLMFiles.read(dir);
+        TextConfig text = f.text();
+        int scale = f.top().scaleFactor();
         TensorStore store = dir.openWeights();
         try {
             TensorBinder b = new TensorBinder(store);
             LanguageModelWeights weights = LanguageModelWeights.bind(b, NAMES, text);
-            SiglipVisionTower tower = SiglipVisionTower.bind(vision, b, VISION_PREFIX, dir.pool());
-            PixelShuffleConnector connector = PixelShuffleConnector.bind(b, CONNECTOR_PREFIX, vision.hiddenSize(), scale,
+            SiglipVisionTower tower = SiglipVisionTower.bind(f.vision(), b, VISION_PREFIX, dir.pool());
+            PixelShuffleConnector connector = PixelShuffleConnector.bind(b, CONNECTOR_PREFIX, f.vision().hiddenSize(), scale,
                     text.hiddenSize());
-            b.rejectUnused(name -> name.endsWith("rotary_emb.inv_freq") ? null : "not a tensor of a " + type + " model");
+            b.rejectUnused(name -> name.endsWith("rotary_emb.inv_freq") ? null : "not a tensor of a " + f.modelType() + " model");
             LanguageModel lm = new LanguageModel(text, weights, null, dir.pool());
-            int imageToken = top.imageTokenId();
-            PromptBuilder prompts = new PromptBuilder(tokenizerConfig.chatTemplate(), ModelDirectory.encoder(tokenizer, dir.path()),
-                    tokenizerConfig.bosToken(), tokenizerConfig.eosToken(), -1, PromptBuilder.ContentStyle.PARTS, IMAGE_MARKER);
-            SmolVLMImageEncoder images = new SmolVLMImageEncoder(tiles, tower, connector, dir.pool(),
+            Tokenizer tokenizer = f.tokenizer();
+            SmolVLMImageEncoder images = new SmolVLMImageEncoder(f.processor(), tower, connector, dir.pool(),
                     (rows, cols) -> tileMarkersExist(tokenizer, rows, cols),
                     "its tokenizer has <row_r_col_c> tokens up to " + largestTileGrid(tokenizer));
-            ImagePromptLayout layout = new SmolVLMPromptLayout(tokenizer, imageSeqLen);
-            String arch = type + ", SigLIP tiles + pixel shuffle " + scale + " -> " + imageSeqLen + " tokens per tile, "
+            String arch = f.modelType() + ", SigLIP tiles + pixel shuffle " + scale + " -> " + f.imageSeqLen() + " tokens per tile, "
                     + "placeholder fusion at 1-D positions, " + (text.tieWordEmbeddings() ? "tied" : "untied") + " lm_head";
-            return new ModelParts(type, arch, lm, tokenizer, prompts, images, layout,
-                    new PlaceholderFusion(imageToken, text.hiddenSize(), false),
-                    StopTokens.of(generation, text, tokenizerConfig, tokenizer), generation, store);
+            return new ModelParts(f.modelType(), arch, lm, tokenizer, f.prompts(), images, f.layout(),
+                    new PlaceholderFusion(f.top().imageTokenId(), text.hiddenSize(), false), f.stopTokens(), f.generation(), store);
         } catch (RuntimeException e) {
             store.close();
             throw e;
-        }
-    }
-
-    /** {@code text_config}, whose {@code model_type} defaults to llama as in HF's Idefics3Config. */
-    static TextConfig textConfig(JsonConfig c) {
-        JsonNode tc = c.node("text_config");
-        if (tc != null && tc.isObject() && !tc.has("model_type")) {
-            ObjectNode root = c.root().deepCopy();
-            ((ObjectNode) root.get("text_config")).put("model_type", "llama");
-            return JsonConfig.of(root, c.source()).bind("text_config", TextConfig.class);
-        }
-        return c.bind("text_config", TextConfig.class);
-    }
-
-    /**
-     * processor_config.json's {@code image_seq_len} (what HF's processor writes per tile) must be what the tower
-     * and connector produce per tile, or every prompt would be refused by the placeholder check.
-     */
-    static void checkImageSeqLen(ModelDirectory dir, int imageSeqLen, int tile, int patch, int scale) {
-        if (!dir.has("processor_config.json")) return;
-        JsonConfig pc = JsonConfig.read(dir.file("processor_config.json"));
-        JsonNode n = pc.node("image_seq_len");
-        if (n == null || n.isNull()) return;
-        if (!n.isIntegralNumber() || n.intValue() != imageSeqLen) {
-            throw pc.error("image_seq_len", "expected " + imageSeqLen + " = ((" + tile + " / " + patch + ")^2) / " + scale
-                    + "^2 (tile, patch, scale_factor), found " + JsonConfig.describe(n));
         }
     }
 

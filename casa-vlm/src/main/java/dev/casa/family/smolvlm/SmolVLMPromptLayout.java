@@ -18,7 +18,7 @@ import dev.casa.text.tokenizer.Tokenizer;
  *   <li>not split: {@code <fake_token_around_image><global-img>} + {@code <image>}×L + {@code <fake_token_around_image>}.</li>
  * </ul>
  */
-final class SmolVLMPromptLayout implements ImagePromptLayout {
+public final class SmolVLMPromptLayout implements ImagePromptLayout {
     static final String FAKE = "<fake_token_around_image>";
     static final String IMAGE = "<image>";
     static final String GLOBAL = "<global-img>";

@@ -2,6 +2,7 @@ package dev.casa.family.smolvlm;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -60,6 +61,16 @@ class SmolVLMFixtureTest {
                 at += e.embeddings().length;
             }
             assertEquals(ref.length, at, "image_embeds size");
+            // HF's processor text (case.json prompt_text) holds each image's layout text, and nothing else has <image>.
+            String prompt = c.get("prompt_text").asText();
+            for (JsonNode img : c.get("images")) {
+                String layout = SmolVLMPromptLayout.text(img.get("meta_value").get("rows").asInt(),
+                        img.get("meta_value").get("cols").asInt(), perTile);
+                int where = prompt.indexOf(layout);
+                assertTrue(where >= 0, "prompt_text lacks the layout of " + img.get("file"));
+                prompt = prompt.substring(0, where) + "|" + prompt.substring(where + layout.length());
+            }
+            assertFalse(prompt.contains("<image>") || prompt.contains("<fake_token_around_image>"), prompt);
             double diff = maxDiff(ref, got, 0), maxRef = maxDiff(ref, new float[ref.length], 0);
             System.out.printf("%s: image_embeds max |diff| %.3g (max |ref| %.3g), %d tokens per tile%n", name, diff, maxRef, perTile);
             assertTrue(diff <= 1e-5 * maxRef, name + ": image_embeds max |diff| " + diff);
