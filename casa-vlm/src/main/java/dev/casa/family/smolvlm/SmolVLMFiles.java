@@ -57,6 +57,14 @@ public record SmolVLMFiles(String modelType, SmolVLMConfig top, TextConfig text,
 
         Tokenizer tokenizer = dir.tokenizer();
         dir.checkVocab(tokenizer, text.vocabSize(), "text_config.vocab_size");
+        if (tokenizer != null) {
+            // The layout writes "<image>"; its id must be the one the fusion replaces.
+            var id = tokenizer.tokenId(SmolVLMPromptLayout.IMAGE);
+            if (id.isEmpty() || id.getAsInt() != top.imageTokenId()) {
+                throw c.error("image_token_id", top.imageTokenId() + ", but tokenizer.json gives <image> the id "
+                        + (id.isEmpty() ? "(none)" : String.valueOf(id.getAsInt())));
+            }
+        }
         TokenizerConfig tokenizerConfig = dir.tokenizerConfig();
         GenerationConfig generation = dir.generationConfig();
         // No BOS id for the template-less form: SmolVLM's tokenizer adds none, and its template writes <|im_start|>.
