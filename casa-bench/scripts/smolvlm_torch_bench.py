@@ -198,28 +198,31 @@ def main():
     img.load()
 
     preprocess(img)
-    pre = []
+    pre, pre_cpu = [], []
     for _ in range(a.runs):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.thread_time()
         px, rows, cols = preprocess(img)
         pre.append(time.perf_counter() - t0)
+        pre_cpu.append(time.thread_time() - c0)
     px = torch.from_numpy(px)
-    enc = []
+    enc, enc_cpu = [], []
     with torch.no_grad():
         for _ in range(a.runs):
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             emb = m.connector(m.vision(px)).reshape(-1, m.d)
             enc.append(time.perf_counter() - t0)
+            enc_cpu.append(time.process_time() - c0)
         mask = ids == m.image_token
         assert int(mask.sum()) == emb.shape[0], (int(mask.sum()), emb.shape)
-        prefill, decode = [], []
+        prefill, prefill_cpu, decode = [], [], []
         for _ in range(a.runs):
             m.new_cache(len(ids) + a.answer + 1)
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             x = F.embedding(ids, m.w["model.text_model.embed_tokens.weight"])
             x[mask] = emb
             logits = m.decoder(x)
             prefill.append(time.perf_counter() - t0)
+            prefill_cpu.append(time.process_time() - c0)
             steps = []
             for _ in range(a.answer):
                 nxt = int(torch.argmax(logits))
@@ -229,9 +232,10 @@ def main():
             decode.append(statistics.median(steps))
     p, e, f, d = (statistics.median(v) for v in (pre, enc, prefill, decode))
     print(f"image: {list(px.shape)}, {rows}x{cols} + global, {emb.shape[0]} image tokens, prompt {len(ids)} tokens")
-    print(f"preprocess   {p * 1e3:8.1f} ms   (runs {[round(x * 1e3, 1) for x in pre]})")
-    print(f"encode       {e:8.2f} s    (runs {[round(x, 2) for x in enc]})")
-    print(f"prefill      {f:8.2f} s    {len(ids) / f:.1f} tok/s (runs {[round(x, 2) for x in prefill]})")
+    med = statistics.median
+    print(f"preprocess   {p * 1e3:8.1f} ms   (runs {[round(x * 1e3, 1) for x in pre]}; thread CPU {med(pre_cpu) * 1e3:.1f} ms)")
+    print(f"encode       {e:8.2f} s    (runs {[round(x, 2) for x in enc]}; process CPU {med(enc_cpu):.2f} s)")
+    print(f"prefill      {f:8.2f} s    {len(ids) / f:.1f} tok/s (runs {[round(x, 2) for x in prefill]}; process CPU {med(prefill_cpu):.2f} s)")
     print(f"decode       {d * 1e3:8.2f} ms/token = {1 / d:.1f} tok/s")
     print(f"whole answer {p + e + f + a.answer * d:8.2f} s    (preprocess + encode + prefill + {a.answer} decode steps)")
 

@@ -140,15 +140,15 @@ class SmolVLMForwardCliTest {
         ArrayNode added = tok.putArray("added_tokens");
         ObjectNode model = JSON.createObjectNode();
         ObjectNode v = model.putObject("vocab");
+        // HF tokenizers numbers added tokens in the order they are listed (the "id" is only checked): list them by id.
+        java.util.TreeMap<Integer, String> special = new java.util.TreeMap<>();
         for (Iterator<Map.Entry<String, JsonNode>> it = vocab.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
-            if (e.getValue().asInt() >= 256) {
-                added.addObject().put("id", e.getValue().asInt()).put("content", e.getKey()).put("single_word", false)
-                        .put("lstrip", false).put("rstrip", false).put("normalized", false).put("special", true);
-            } else {
-                v.put(e.getKey(), e.getValue().asInt());
-            }
+            if (e.getValue().asInt() >= 256) special.put(e.getValue().asInt(), e.getKey());
+            else v.put(e.getKey(), e.getValue().asInt());
         }
+        special.forEach((id, content) -> added.addObject().put("id", id).put("content", content).put("single_word", false)
+                .put("lstrip", false).put("rstrip", false).put("normalized", false).put("special", true));
         model.put("type", "BPE");
         model.putArray("merges");
         tok.set("model", model);

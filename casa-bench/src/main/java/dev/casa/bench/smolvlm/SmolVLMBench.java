@@ -53,31 +53,37 @@ public final class SmolVLMBench {
             LanguageModel lm = model.languageModel();
 
             ProcessedImage px = null;
-            double[] pre = new double[runs];
+            double[] pre = new double[runs], preCpu = new double[runs];
+            var threadCpu = java.lang.management.ManagementFactory.getThreadMXBean();
             model.images().process(img); // warm-up
             for (int r = 0; r < runs; r++) {
-                long t0 = System.nanoTime();
+                long t0 = System.nanoTime(), c0 = threadCpu.getCurrentThreadCpuTime();
                 px = model.images().process(img);
                 pre[r] = secs(t0);
+                preCpu[r] = (threadCpu.getCurrentThreadCpuTime() - c0) / 1e9;
             }
             EncodedImage enc = null;
-            double[] encode = new double[runs];
+            double[] encode = new double[runs], encodeCpu = new double[runs];
             for (int r = 0; r < runs; r++) {
                 long t0 = System.nanoTime();
+                double c0 = processCpu();
                 enc = model.images().encode(px);
                 encode[r] = secs(t0);
+                encodeCpu[r] = processCpu() - c0;
             }
             Prompt prompt = model.prompt(List.of(enc), PROMPT);
             int[] tokens = prompt.tokens();
             Files.writeString(dir.resolve("prompt_ids.json"), Arrays.toString(tokens)); // for the PyTorch peer
             List<ImageInput> images = List.of(new ImageInput(enc.embeddings(), enc.tokens(), 0));
-            double[] prefill = new double[runs];
+            double[] prefill = new double[runs], prefillCpu = new double[runs];
             double[] decode = new double[runs];
             for (int r = 0; r < runs; r++) {
                 DecoderState state = lm.newState(tokens.length + answer + 1);
                 long t0 = System.nanoTime();
+                double c0 = processCpu();
                 float[] logits = lm.forward(state, model.fusion().input(tokens, images, state), LogitsMode.LAST);
                 prefill[r] = secs(t0);
+                prefillCpu[r] = processCpu() - c0;
                 double[] steps = new double[answer];
                 for (int i = 0; i < answer; i++) {
                     int next = argmax(logits);
@@ -93,9 +99,10 @@ public final class SmolVLMBench {
             System.out.printf("image: %s, %d tiles (%dx%d + global), %d image tokens, prompt %d tokens%n",
                     Arrays.toString(px.shape()), enc.tileRows() * enc.tileCols() + 1, enc.tileRows(), enc.tileCols(),
                     enc.tokens(), tokens.length);
-            System.out.printf("preprocess   %8.1f ms   (runs %s)%n", p * 1e3, ms(pre));
-            System.out.printf("encode       %8.2f s    (runs %s)%n", e, Arrays.toString(round(encode)));
-            System.out.printf("prefill      %8.2f s    %.1f tok/s (runs %s)%n", f, tokens.length / f, Arrays.toString(round(prefill)));
+            System.out.printf("preprocess   %8.1f ms   (runs %s; thread CPU %.1f ms)%n", p * 1e3, ms(pre), median(preCpu) * 1e3);
+            System.out.printf("encode       %8.2f s    (runs %s; process CPU %.2f s)%n", e, Arrays.toString(round(encode)), median(encodeCpu));
+            System.out.printf("prefill      %8.2f s    %.1f tok/s (runs %s; process CPU %.2f s)%n", f, tokens.length / f,
+                    Arrays.toString(round(prefill)), median(prefillCpu));
             System.out.printf("decode       %8.2f ms/token = %.1f tok/s; reads %.0f MB/step: %.1f GB/s, bound %.1f tok/s at %.0f GB/s -> %.0f %%%n",
                     d * 1e3, 1 / d, stepBytes / 1e6, stepBytes / d / 1e9, BANDWIDTH / stepBytes, BANDWIDTH / 1e9,
                     100 * (1 / d) / (BANDWIDTH / stepBytes));
@@ -137,6 +144,11 @@ public final class SmolVLMBench {
         Files.createDirectories(file.getParent());
         ImageIO.write(img, "png", file.toFile());
         return file;
+    }
+
+    private static double processCpu() {
+        var os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        return os instanceof com.sun.management.OperatingSystemMXBean sun ? sun.getProcessCpuTime() / 1e9 : Double.NaN;
     }
 
     private static int clamp(int v) { return Math.max(0, Math.min(255, v)); }
