@@ -2,8 +2,11 @@ package dev.casa.vision;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.casa.core.kernels.ThreadPool;
+import dev.casa.core.nn.TensorBinder;
 import dev.casa.core.safetensors.ModelWeights;
 import dev.casa.core.safetensors.TensorStore;
+import dev.casa.vision.siglip.SiglipVisionConfig;
+import dev.casa.vision.siglip.SiglipVisionTower;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -11,15 +14,17 @@ import java.util.Objects;
 import java.util.concurrent.ConcurrentLinkedDeque;
 
 /**
- * Images to image embeddings: the SigLIP tower (features, [N, D] per image) and the projector
- * (embeddings, [N, d] per image). Input images are normalised float CHW [C, S, S] as made by
+ * Our format's images to image embeddings (model-format.md §4.1): the SigLIP tower under
+ * {@value #TOWER_PREFIX} (features, [N, D] per image, up to {@code vision_feature_layer}) and the LLaVA
+ * projector (embeddings, [N, d] per image). Input images are normalised float CHW [C, S, S] as made by
  * {@code dev.casa.vision.image}.
  *
- * <p>Thread-safe: one encoder may be shared by many threads. Each call takes activation buffers
- * from an internal pool (allocated once per concurrent caller and reused, since touching fresh
- * memory is slow), so concurrent calls never share state.
+ * <p>Thread-safe: one encoder may be shared by many threads. Each call takes buffers from internal pools
+ * (allocated once per concurrent caller and reused, since touching fresh memory is slow).
  */
 public final class VisionEncoder implements AutoCloseable {
+    /** Where our format keeps the tower. */
+    public static final String TOWER_PREFIX = "vision_tower.vision_model.";
 
     /** Images stacked into one forward pass; bounds the activation memory (so400m@384 with d = 2560: ~40 MB per image). */
     public static final int MAX_BATCH = 4;
@@ -29,7 +34,7 @@ public final class VisionEncoder implements AutoCloseable {
     private final Projector projector;
     private final ThreadPool pool;
     private final TensorStore ownedStore;
-    private final ConcurrentLinkedDeque<VisionScratch> scratches = new ConcurrentLinkedDeque<>();
+    private final ConcurrentLinkedDeque<float[][]> buffers = new ConcurrentLinkedDeque<>();
 
     private VisionEncoder(VisionModelConfig config, SiglipVisionTower tower, Projector projector, ThreadPool pool,
                           TensorStore ownedStore) {
@@ -42,13 +47,26 @@ public final class VisionEncoder implements AutoCloseable {
 
     /**
      * Builds the encoder over {@code store} (which the caller keeps open and closes), checking every
-     * vision tower and projector tensor against the config (model format §3).
+     * vision tower and projector tensor against the config (model format §3); any other tensor under
+     * the tower's or projector's prefix is an error naming it.
      */
     public static VisionEncoder load(VisionModelConfig config, TensorStore store, ThreadPool pool) {
         Objects.requireNonNull(pool, "pool");
-        SiglipWeights weights = SiglipWeights.load(config, store);
-        Projector projector = Projector.load(config, store);
-        return new VisionEncoder(config, new SiglipVisionTower(config, weights), projector, pool, null);
+        TensorBinder binder = new TensorBinder(store);
+        SiglipVisionTower tower = SiglipVisionTower.bind(config.vision(), binder, TOWER_PREFIX, pool,
+                config.layersToRun(), config.usesPostLayerNorm());
+        Projector projector = Projector.bind(config, binder);
+        // head.* is SigLIP's pooling head; position_ids is a buffer older HF checkpoints saved.
+        binder.rejectUnused(name -> {
+            if (name.startsWith(TOWER_PREFIX)) {
+                String rest = name.substring(TOWER_PREFIX.length());
+                if (rest.startsWith("head.") || rest.equals("embeddings.position_ids")) return null;
+                return "not part of the vision tower layout in the model format (a typo or an extra layer?)";
+            }
+            if (name.startsWith(Projector.PREFIX)) return "not part of the projector layout in the model format";
+            return null;
+        });
+        return new VisionEncoder(config, tower, projector, pool, null);
     }
 
     /** {@link #load(VisionModelConfig, TensorStore, ThreadPool)} from the whole config.json tree. */
@@ -70,6 +88,9 @@ public final class VisionEncoder implements AutoCloseable {
     }
 
     public VisionModelConfig config() { return config; }
+
+    /** The SigLIP tower (shared with nothing else). */
+    public SiglipVisionTower tower() { return tower; }
 
     /** N = (S/p)², tokens (embeddings) per image. */
     public int tokensPerImage() { return config.vision().numPatches(); }
@@ -165,27 +186,35 @@ public final class VisionEncoder implements AutoCloseable {
                     + " for " + images + " images of [" + n + ", " + width + "] from offset " + outOffset);
         }
         if (images == 0) return;
-        VisionScratch s = acquire(Math.min(images, MAX_BATCH));
+        int per = config.vision().pixelsPerImage(), side = imageSize();
+        float[][] buf = project ? acquire() : null;
         try {
-            int per = config.vision().pixelsPerImage();
-            for (int start = 0; start < images; start += s.images) {
-                int count = Math.min(s.images, images - start);
+            for (int start = 0; start < images; start += MAX_BATCH) {
+                int count = Math.min(MAX_BATCH, images - start);
                 int pix = pixelsOffset + start * per;
                 int dst = outOffset + start * n * width;
                 if (project) {
-                    tower.forward(pool, pixels, pix, count, s, s.normed, 0);
-                    projector.forward(pool, s.normed, 0, count * n, s.projected, out, dst);
+                    tower.forward(pixels, pix, count, side, buf[0], 0);
+                    projector.forward(pool, buf[0], count * n, buf[1], out, dst);
                 } else {
-                    tower.forward(pool, pixels, pix, count, s, out, dst);
+                    tower.forward(pixels, pix, count, side, out, dst);
                 }
             }
         } finally {
-            scratches.push(s);
+            if (buf != null) buffers.push(buf);
         }
     }
 
+    /** Features and projector-hidden buffers for one chunk of {@link #MAX_BATCH} images. */
+    private float[][] acquire() {
+        float[][] b = buffers.poll();
+        if (b != null) return b;
+        int rows = MAX_BATCH * tokensPerImage();
+        return new float[][] {new float[rows * featureSize()], new float[rows * embeddingSize()]};
+    }
+
     private void checkLength(float[] pixels, int offset, int images, String what) {
-        VisionConfig vc = config.vision();
+        SiglipVisionConfig vc = config.vision();
         long needed = (long) offset + (long) images * vc.pixelsPerImage();
         if (offset < 0 || needed > pixels.length) {
             throw new IllegalArgumentException(what + ": holds " + pixels.length + " floats, needs " + needed + " for "
@@ -198,24 +227,18 @@ public final class VisionEncoder implements AutoCloseable {
     private void checkExactLength(float[] pixels, int images, String what) {
         long expected = (long) images * config.vision().pixelsPerImage();
         if (pixels.length != expected) {
-            VisionConfig vc = config.vision();
+            SiglipVisionConfig vc = config.vision();
             throw new IllegalArgumentException(what + ": holds " + pixels.length + " floats, expected " + expected
                     + " for " + images + " image(s) of [C=" + vc.numChannels() + ", " + vc.imageSize() + ", "
                     + vc.imageSize() + "]");
         }
     }
 
-    /** A free scratch able to hold {@code images} images; a too-small one is dropped and replaced. */
-    private VisionScratch acquire(int images) {
-        VisionScratch s = scratches.poll();
-        if (s != null && s.images >= images) return s;
-        return new VisionScratch(config.vision(), embeddingSize(), images);
-    }
-
-    /** Closes the weights if this encoder opened them ({@link #open}); otherwise does nothing. */
+    /** Closes the weights if this encoder opened them ({@link #open}); otherwise drops the buffers only. */
     @Override
     public void close() {
-        scratches.clear();
+        buffers.clear();
+        tower.releaseBuffers();
         if (ownedStore != null) ownedStore.close();
     }
 }

@@ -1,84 +1,80 @@
 package dev.casa.vision;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.IOException;
+import dev.casa.core.config.ConfigValueException;
+import dev.casa.core.config.JsonConfig;
+import dev.casa.core.nn.Activation;
+import dev.casa.vision.siglip.SiglipVisionConfig;
 import java.nio.file.Path;
 import java.util.OptionalInt;
 
 /**
- * What the vision side of config.json says: the tower ({@code vision_config}), which hidden state
- * becomes the image features ({@code vision_feature_layer}, HF LLaVA meaning) and the projector
- * activation ({@code projector_hidden_act}, default {@code gelu} as HF LlavaConfig).
+ * What the vision side of our format's config.json says (model-format.md): the SigLIP tower
+ * ({@code vision_config}, HF {@code SiglipVisionConfig} defaults), which hidden state becomes the image
+ * features ({@code vision_feature_layer}, HF LLaVA meaning) and the projector activation
+ * ({@code projector_hidden_act}, default {@code gelu} as HF LlavaConfig).
  *
  * @param featureLayer     {@code vision_feature_layer} as written (negative counts from the end), or empty
  * @param textHiddenSize   {@code text_config.hidden_size} when present: the projector width is checked against it
  */
-public record VisionModelConfig(VisionConfig vision, OptionalInt featureLayer, HiddenAct projectorAct,
+public record VisionModelConfig(SiglipVisionConfig vision, OptionalInt featureLayer, Activation projectorAct,
                                 OptionalInt textHiddenSize) {
 
-    public VisionModelConfig {
-        if (featureLayer.isPresent()) {
-            int k = featureLayer.getAsInt();
-            int states = vision.numHiddenLayers() + 1; // hidden_states[0] is the embedding output
-            if (k >= states || k < -states) {
-                throw new VisionModelException("vision_feature_layer " + k + " is out of range for "
-                        + vision.numHiddenLayers() + " encoder layers (valid: " + -states + ".." + (states - 1) + ")");
+    /** The top-level keys, bound by Jackson; {@code vision_feature_layer} must be one integer (a list is refused). */
+    record TopLevel(@JsonProperty("vision_feature_layer") Integer featureLayer,
+                    @JsonProperty("projector_hidden_act") String projectorAct) {
+        TopLevel {
+            if (projectorAct == null) projectorAct = "gelu";
+            try {
+                Activation.fromHf(projectorAct);
+            } catch (IllegalArgumentException e) {
+                throw new ConfigValueException("projector_hidden_act", e.getMessage());
             }
         }
+    }
+
+    /** {@code text_config.hidden_size}, if given. */
+    record TextWidth(@JsonProperty("hidden_size") Integer hiddenSize) {
+        TextWidth {
+            if (hiddenSize != null && hiddenSize <= 0) throw new ConfigValueException("hidden_size", "expected a positive integer, found " + hiddenSize);
+        }
+    }
+
+    /** Reads the vision keys of a parsed config.json; errors name its source and the dotted key. */
+    public static VisionModelConfig read(JsonConfig c) {
+        if (!c.has("vision_config")) throw c.error("vision_config", "missing required key (a model without a vision tower)");
+        SiglipVisionConfig vision = SiglipVisionConfig.read(c, SiglipVisionConfig.Variant.SIGLIP);
+        JsonNode fl = c.node("vision_feature_layer");
+        if (fl != null && fl.isArray()) {
+            throw c.error("vision_feature_layer", "a list of layers (concatenated features) is not supported, found " + JsonConfig.describe(fl));
+        }
+        TopLevel top = c.bind(TopLevel.class);
+        OptionalInt layer = top.featureLayer() == null ? OptionalInt.empty() : OptionalInt.of(top.featureLayer());
+        if (layer.isPresent()) {
+            int k = layer.getAsInt();
+            int states = vision.numHiddenLayers() + 1; // hidden_states[0] is the embedding output
+            if (k >= states || k < -states) {
+                throw c.error("vision_feature_layer", k + " is out of range for " + vision.numHiddenLayers()
+                        + " encoder layers (valid: " + -states + ".." + (states - 1) + ")");
+            }
+        }
+        OptionalInt textHidden = OptionalInt.empty();
+        if (c.has("text_config") && c.node("text_config").isObject()) {
+            Integer h = c.bind("text_config", TextWidth.class).hiddenSize();
+            if (h != null) textHidden = OptionalInt.of(h);
+        }
+        return new VisionModelConfig(vision, layer, Activation.fromHf(top.projectorAct()), textHidden);
     }
 
     /** Reads the vision keys of a whole config.json tree. */
     public static VisionModelConfig fromJson(JsonNode root) {
-        if (root == null || !root.isObject()) throw new VisionModelException("config.json must hold a JSON object");
-        JsonNode vc = root.get("vision_config");
-        if (vc == null || vc.isNull()) throw new VisionModelException("config.json has no vision_config (a model without a vision tower)");
-        VisionConfig vision = VisionConfig.fromJson(vc);
-
-        OptionalInt layer = OptionalInt.empty();
-        JsonNode fl = root.get("vision_feature_layer");
-        if (fl != null && !fl.isNull()) {
-            if (fl.isArray()) {
-                throw new VisionModelException("vision_feature_layer: a list of layers (concatenated features) is not supported, found " + fl);
-            }
-            if (!fl.isIntegralNumber() || !fl.canConvertToInt()) {
-                throw new VisionModelException("vision_feature_layer must be an integer, found " + VisionConfig.describe(fl));
-            }
-            layer = OptionalInt.of(fl.intValue());
-        }
-
-        JsonNode act = root.get("projector_hidden_act");
-        String actName = "gelu";
-        if (act != null && !act.isNull()) {
-            if (!act.isTextual()) throw new VisionModelException("projector_hidden_act must be a string, found " + VisionConfig.describe(act));
-            actName = act.textValue();
-        }
-
-        OptionalInt textHidden = OptionalInt.empty();
-        JsonNode tc = root.get("text_config");
-        if (tc != null && tc.isObject() && tc.has("hidden_size")) {
-            JsonNode h = tc.get("hidden_size");
-            if (!h.isIntegralNumber() || !h.canConvertToInt() || h.intValue() <= 0) {
-                throw new VisionModelException("text_config.hidden_size must be a positive integer, found " + VisionConfig.describe(h));
-            }
-            textHidden = OptionalInt.of(h.intValue());
-        }
-        return new VisionModelConfig(vision, layer, HiddenAct.parse(actName, "projector_hidden_act"), textHidden);
+        return read(JsonConfig.of(root, "config.json"));
     }
 
     /** Reads {@code configJson} (a config.json file); errors name the file. */
     public static VisionModelConfig read(Path configJson) {
-        JsonNode root;
-        try {
-            root = new ObjectMapper().readTree(configJson.toFile());
-        } catch (IOException e) {
-            throw new VisionModelException("cannot read " + configJson + ": " + e.getMessage(), e);
-        }
-        try {
-            return fromJson(root);
-        } catch (VisionModelException e) {
-            throw new VisionModelException(configJson + ": " + e.getMessage(), e);
-        }
+        return read(JsonConfig.read(configJson));
     }
 
     /** How many encoder layers must run to produce the features. */

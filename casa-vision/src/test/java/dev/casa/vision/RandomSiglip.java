@@ -1,6 +1,7 @@
 package dev.casa.vision;
 
 import dev.casa.core.tensor.DType;
+import dev.casa.vision.siglip.SiglipVisionConfig;
 import dev.casa.core.tensor.Tensor;
 import java.util.SplittableRandom;
 
@@ -8,7 +9,7 @@ import java.util.SplittableRandom;
 final class RandomSiglip {
     private RandomSiglip() {}
 
-    static MapTensorStore weights(VisionConfig c, int projectorWidth, DType dtype, boolean postLayerNorm, long seed) {
+    static MapTensorStore weights(SiglipVisionConfig c, int projectorWidth, DType dtype, boolean postLayerNorm, long seed) {
         SplittableRandom rnd = new SplittableRandom(seed);
         MapTensorStore s = new MapTensorStore();
         int d = c.hiddenSize(), inter = c.intermediateSize(), p = c.patchSize(), ch = c.numChannels();
@@ -55,7 +56,7 @@ final class RandomSiglip {
         };
     }
 
-    static float[] pixels(VisionConfig c, int images, long seed) {
+    static float[] pixels(SiglipVisionConfig c, int images, long seed) {
         SplittableRandom rnd = new SplittableRandom(seed);
         float[] px = new float[images * c.pixelsPerImage()];
         for (int i = 0; i < px.length; i++) px[i] = (float) (2 * rnd.nextDouble() - 1);

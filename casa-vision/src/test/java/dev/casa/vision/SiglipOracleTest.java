@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.casa.core.kernels.ThreadPool;
 import dev.casa.core.tensor.DType;
+import dev.casa.vision.siglip.SiglipVisionConfig;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -49,7 +50,7 @@ class SiglipOracleTest {
 
     /** Checks features and embeddings of {@code images} random images against the oracle. */
     static void checkAgainstOracle(Model m, int images, long seed) {
-        VisionConfig vc = m.config().vision();
+        SiglipVisionConfig vc = m.config().vision();
         float[] px = RandomSiglip.pixels(vc, images, seed);
         float[] features = m.encoder().featuresBatch(px, images);
         float[] embeddings = m.encoder().encodeBatch(px, images);
@@ -120,7 +121,7 @@ class SiglipOracleTest {
     void batchEqualsSingleImagesAcrossChunks() {
         Model m = model(36, 52, 3, 2, 3, 32, 8, "gelu_pytorch_tanh", null, "gelu_pytorch_tanh", 20, DType.BF16, 5);
         int images = VisionEncoder.MAX_BATCH + 2;
-        VisionConfig vc = m.config().vision();
+        SiglipVisionConfig vc = m.config().vision();
         float[] px = RandomSiglip.pixels(vc, images, 15);
         float[] batch = m.encoder().encodeBatch(px, images);
         List<float[]> list = new ArrayList<>();
@@ -149,7 +150,7 @@ class SiglipOracleTest {
     @Test
     void concurrentCallersGetTheirOwnResults() throws Exception {
         Model m = model(36, 52, 3, 2, 3, 32, 8, "gelu_pytorch_tanh", null, "gelu", 20, DType.F32, 6);
-        VisionConfig vc = m.config().vision();
+        SiglipVisionConfig vc = m.config().vision();
         int callers = 4;
         float[][] inputs = new float[callers][];
         float[][] expected = new float[callers][];
@@ -177,7 +178,7 @@ class SiglipOracleTest {
     @Test
     void outputOffsetsAreHonoured() {
         Model m = model(36, 52, 3, 1, 3, 32, 8, "gelu_pytorch_tanh", null, "gelu", 20, DType.F32, 7);
-        VisionConfig vc = m.config().vision();
+        SiglipVisionConfig vc = m.config().vision();
         float[] px = RandomSiglip.pixels(vc, 1, 17);
         float[] padded = new float[5 + px.length];
         System.arraycopy(px, 0, padded, 5, px.length);

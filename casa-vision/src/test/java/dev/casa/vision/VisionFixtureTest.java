@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.casa.core.io.Npy;
 import dev.casa.core.io.NpyArray;
+import dev.casa.vision.siglip.SiglipVisionConfig;
 import dev.casa.core.kernels.ThreadPool;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -56,7 +57,7 @@ class VisionFixtureTest {
         NpyArray embeddings = Npy.read(caseDir.resolve("image_embeddings.npy"));
         // The whole loading path: config.json + model.safetensors through ModelWeights.
         try (VisionEncoder encoder = VisionEncoder.open(dir, pool)) {
-            VisionConfig vc = encoder.config().vision();
+            SiglipVisionConfig vc = encoder.config().vision();
             int images = (int) pixels.shape()[0];
             assertArrayEquals(new long[] {images, vc.numChannels(), vc.imageSize(), vc.imageSize()}, pixels.shape(), "pixels shape");
             assertArrayEquals(new long[] {images, vc.numPatches(), vc.hiddenSize()}, features.shape(), "features shape");

@@ -6,9 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.casa.core.config.ModelFormatException;
 import dev.casa.core.kernels.ThreadPool;
 import dev.casa.core.tensor.DType;
+import dev.casa.core.nn.Activation;
 import dev.casa.core.tensor.Tensor;
+import dev.casa.vision.siglip.SiglipVisionConfig;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,7 +46,7 @@ class VisionLoadErrorsTest {
     private static VisionModelConfig config(String s) { return VisionModelConfig.fromJson(json(s)); }
 
     private static String configError(String s) {
-        return assertThrows(VisionModelException.class, () -> config(s)).getMessage();
+        return assertThrows(ModelFormatException.class, () -> config(s)).getMessage();
     }
 
     private static MapTensorStore goodWeights(boolean postLayerNorm) {
@@ -54,17 +57,18 @@ class VisionLoadErrorsTest {
     private static void assertLoadFails(Consumer<MapTensorStore> edit, String... fragments) {
         MapTensorStore store = goodWeights(true);
         edit.accept(store);
-        String msg = assertThrows(VisionModelException.class, () -> VisionEncoder.load(config(GOOD), store, pool)).getMessage();
+        String msg = assertThrows(ModelFormatException.class, () -> VisionEncoder.load(config(GOOD), store, pool)).getMessage();
         for (String f : fragments) assertTrue(msg.contains(f), "message '" + msg + "' lacks '" + f + "'");
     }
 
     @Test
     void defaultsFollowHfSiglipVisionConfig() {
         VisionModelConfig c = config("{\"vision_config\": {}}");
-        VisionConfig v = c.vision();
-        assertEquals(new VisionConfig(768, 3072, 12, 12, 3, 224, 16, HiddenAct.GELU_PYTORCH_TANH, 1e-6f), v);
+        SiglipVisionConfig v = c.vision();
+        assertEquals(new SiglipVisionConfig("siglip_vision_model", 768, 3072, 12, 12, 3, 224, 16, "gelu_pytorch_tanh", 1e-6), v);
+        assertEquals(SiglipVisionConfig.defaults(SiglipVisionConfig.Variant.SIGLIP), v);
         assertEquals(196, v.numPatches());
-        assertEquals(HiddenAct.GELU, c.projectorAct());
+        assertEquals(Activation.GELU, c.projectorAct());
         assertTrue(c.usesPostLayerNorm());
         assertEquals(12, c.layersToRun());
         assertEquals(11, config("{\"vision_config\": {}, \"vision_feature_layer\": -2}").layersToRun());
@@ -75,21 +79,21 @@ class VisionLoadErrorsTest {
     @Test
     void badConfigsNameTheKey() {
         assertTrue(configError("{}").contains("vision_config"));
-        assertTrue(configError("{\"vision_config\": 3}").contains("vision_config must be a JSON object"));
+        assertTrue(configError("{\"vision_config\": 3}").contains("vision_config: expected an object"));
         assertTrue(configError("{\"vision_config\": {\"hidden_size\": \"768\"}}").contains("vision_config.hidden_size"));
         assertTrue(configError("{\"vision_config\": {\"patch_size\": 0}}").contains("vision_config.patch_size"));
         assertTrue(configError("{\"vision_config\": {\"num_hidden_layers\": 2.5}}").contains("vision_config.num_hidden_layers"));
         assertTrue(configError("{\"vision_config\": {\"layer_norm_eps\": -1}}").contains("vision_config.layer_norm_eps"));
         String heads = configError("{\"vision_config\": {\"hidden_size\": 100, \"num_attention_heads\": 12}}");
-        assertTrue(heads.contains("hidden_size 100") && heads.contains("num_attention_heads 12"), heads);
+        assertTrue(heads.contains("vision_config.num_attention_heads") && heads.contains("hidden_size 100") && heads.contains("12"), heads);
         String patch = configError("{\"vision_config\": {\"image_size\": 15, \"patch_size\": 16}}");
-        assertTrue(patch.contains("image_size 15") && patch.contains("patch_size 16"), patch);
+        assertTrue(patch.contains("vision_config.image_size") && patch.contains("15") && patch.contains("patch_size 16"), patch);
         // As HF's stride-p conv: a remainder is ignored (so400m/14@384 has 27×27 patches).
         assertEquals(729, config("{\"vision_config\": {\"image_size\": 384, \"patch_size\": 14}}").vision().numPatches());
         assertTrue(configError("{\"vision_config\": {\"hidden_act\": \"tanh\"}}").contains("vision_config.hidden_act"));
         assertTrue(configError("{\"vision_config\": {}, \"projector_hidden_act\": \"mish\"}").contains("projector_hidden_act"));
-        assertTrue(configError("{\"vision_config\": {}, \"vision_feature_layer\": 13}").contains("vision_feature_layer 13"));
-        assertTrue(configError("{\"vision_config\": {}, \"vision_feature_layer\": -14}").contains("vision_feature_layer -14"));
+        assertTrue(configError("{\"vision_config\": {}, \"vision_feature_layer\": 13}").contains("vision_feature_layer: 13 is out of range"));
+        assertTrue(configError("{\"vision_config\": {}, \"vision_feature_layer\": -14}").contains("vision_feature_layer: -14 is out of range"));
         assertTrue(configError("{\"vision_config\": {}, \"vision_feature_layer\": [-2, -5]}").contains("vision_feature_layer"));
         assertTrue(configError("{\"vision_config\": {}, \"vision_feature_layer\": \"-2\"}").contains("vision_feature_layer"));
     }
@@ -98,17 +102,17 @@ class VisionLoadErrorsTest {
     void configFileErrorsNameTheFile(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("config.json");
         Files.writeString(file, "{\"vision_config\": {\"patch_size\": \"x\"}}");
-        String msg = assertThrows(VisionModelException.class, () -> VisionModelConfig.read(file)).getMessage();
+        String msg = assertThrows(ModelFormatException.class, () -> VisionModelConfig.read(file)).getMessage();
         assertTrue(msg.contains(file.toString()) && msg.contains("vision_config.patch_size"), msg);
         Files.writeString(file, "{not json");
-        msg = assertThrows(VisionModelException.class, () -> VisionModelConfig.read(file)).getMessage();
+        msg = assertThrows(ModelFormatException.class, () -> VisionModelConfig.read(file)).getMessage();
         assertTrue(msg.contains(file.toString()), msg);
     }
 
     @Test
     void missingTensor() {
         assertLoadFails(s -> s.tensors.remove(V + "encoder.layers.1.self_attn.k_proj.weight"),
-                "missing tensor", "encoder.layers.1.self_attn.k_proj.weight", "[36, 36]", "test-store");
+                "missing", "encoder.layers.1.self_attn.k_proj.weight", "[36, 36]", "test-store");
         assertLoadFails(s -> s.tensors.remove("multi_modal_projector.linear_2.bias"),
                 "multi_modal_projector.linear_2.bias", "[20]");
         assertLoadFails(s -> s.tensors.remove("multi_modal_projector.linear_1.weight"),
@@ -160,7 +164,7 @@ class VisionLoadErrorsTest {
 
         // post_layernorm is required without vision_feature_layer ...
         MapTensorStore noPost = goodWeights(false);
-        String msg = assertThrows(VisionModelException.class, () -> VisionEncoder.load(config(GOOD), noPost, pool)).getMessage();
+        String msg = assertThrows(ModelFormatException.class, () -> VisionEncoder.load(config(GOOD), noPost, pool)).getMessage();
         assertTrue(msg.contains("post_layernorm.weight"), msg);
         // ... and not needed with one.
         String withLayer = GOOD.replace("\"projector_hidden_act\"", "\"vision_feature_layer\": -1, \"projector_hidden_act\"");

@@ -3,6 +3,7 @@ package dev.casa.family;
 import dev.casa.core.config.ModelFormatException;
 import dev.casa.family.casa.CasaFamily;
 import dev.casa.family.qwen2vl.Qwen2VLFamily;
+import dev.casa.family.smolvlm.SmolVLMFamily;
 import dev.casa.family.text.TextOnlyFamily;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -11,7 +12,7 @@ import java.util.Map;
 
 /** The families the library loads, chosen by config.json's {@code model_type}. */
 public final class ModelFamilies {
-    private static final List<ModelFamily> FAMILIES = List.of(new CasaFamily(), new Qwen2VLFamily(), new TextOnlyFamily());
+    private static final List<ModelFamily> FAMILIES = List.of(new CasaFamily(), new Qwen2VLFamily(), new SmolVLMFamily(), new TextOnlyFamily());
     private static final Map<String, ModelFamily> BY_TYPE = new LinkedHashMap<>();
 
     static {

@@ -30,7 +30,8 @@ class HfFixtureParityTest {
 
     /** The cases this library runs today, by family; a new case or a family that lands adds to it. */
     static final List<String> CASES = List.of("llama_text", "llama3_rope_text", "helium_text", "qwen2_text",
-            "qwen25vl_one_image", "qwen25vl_two_images", "qwen25vl_text_only_tied", "qwen25vl_bf16_weights", "qwen2vl_one_image");
+            "qwen25vl_one_image", "qwen25vl_two_images", "qwen25vl_text_only_tied", "qwen25vl_bf16_weights", "qwen2vl_one_image",
+            "smolvlm_split", "smolvlm_nosplit", "idefics3_one_image");
 
     static Path root() {
         for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {

@@ -1,14 +1,14 @@
 package dev.casa.bench.vision;
 
 import dev.casa.vision.VisionModelConfig;
-import dev.casa.vision.VisionConfig;
+import dev.casa.vision.siglip.SiglipVisionConfig;
 
 /** Floating-point operations of one image through the encoder: 2·M·N·K per matmul plus attention. */
 final class VisionFlops {
     private VisionFlops() {}
 
     static double perImage(VisionModelConfig config, int projectorWidth) {
-        VisionConfig v = config.vision();
+        SiglipVisionConfig v = config.vision();
         double n = v.numPatches(), d = v.hiddenSize(), i = v.intermediateSize();
         double patch = 2 * n * d * v.patchVectorSize();
         double projections = 4 * 2 * n * d * d;           // q, k, v, out
