@@ -34,13 +34,14 @@ public final class CasaQwenStreamBench {
             CasaQwenStreamBench [--model 3b|small] [--root /tmp/casa-bench-models] [--frames 200] [--size 448]
                                 [--generate 5] [--prompt "What is happening?"] [--fusion both|casa|insertion]
                                 [--warmup-frames 1] [--threads N] [--table-every 20] [--chat-template PATH]
-                                [--csv docs/casa-qwen-stream.csv] [--png docs/casa-qwen-stream.png]""";
+                                [--csv docs/casa-qwen-stream.csv] [--png docs/casa-qwen-stream.png] [--report-only true]
+            --report-only true: no run; the PNG, table and summary from the CSV as it is""";
 
     private CasaQwenStreamBench() {}
 
     public static void main(String[] argv) throws Exception {
         Options a = new Options(argv, Set.of("model", "root", "frames", "size", "generate", "prompt", "fusion", "warmup-frames",
-                "threads", "table-every", "chat-template", "csv", "png"), USAGE);
+                "threads", "table-every", "chat-template", "csv", "png", "report-only"), USAGE);
         CasaQwenSpec spec = CasaQwenSpec.preset(a.string("model", "3b"));
         Path root = Path.of(a.string("root", CasaQwenModelGenerator.DEFAULT_ROOT.toString()));
         int frames = a.integer("frames", 200), size = a.integer("size", 448), generate = a.integer("generate", 5);
@@ -53,6 +54,14 @@ public final class CasaQwenStreamBench {
         Path template = Path.of(a.string("chat-template", CasaQwenModelGenerator.DEFAULT_TEMPLATE.toString()));
         if (frames < 1 || generate < 2 || warmup < 0 || size < 28) {
             throw new IllegalArgumentException("need --frames >= 1, --generate >= 2, --warmup-frames >= 0, --size >= 28");
+        }
+        if (Boolean.parseBoolean(a.string("report-only", "false"))) {
+            List<FrameRecord> all = mergeCsv(csv, List.of(), List.of());
+            StreamPlot.write(png, all, String.format(Locale.ROOT, "%s, %dx%d frames (%d image tokens), %d tokens/frame, %d threads",
+                    spec.name(), size, size, imageTokens(size), generate, threads));
+            System.out.println(table(all, every));
+            System.out.println(summary(all));
+            return;
         }
         List<String> fusions = switch (fusion) {
             case "both" -> List.of("casa", "insertion");
@@ -180,13 +189,14 @@ public final class CasaQwenStreamBench {
         List<FrameRecord> c = of(all, "casa"), ins = of(all, "insertion");
         int n = Math.max(c.size(), ins.size());
         StringBuilder sb = new StringBuilder();
-        sb.append("| frame | s/frame CASA | s/frame insertion | vision s (C / I) | TTFT s CASA | TTFT s insertion | decode tok/s CASA | decode tok/s insertion | KV MB CASA | KV MB insertion | RSS GB CASA | RSS GB insertion |\n");
-        sb.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        sb.append("| frame | s/frame CASA | s/frame insertion | CPU-s/frame (C / I) | vision s (C / I) | TTFT s CASA | TTFT s insertion | decode tok/s CASA | decode tok/s insertion | KV MB CASA | KV MB insertion | RSS GB CASA | RSS GB insertion |\n");
+        sb.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for (int i = 0; i < n; i++) {
             if (i % every != 0 && i != n - 1) continue;
             FrameRecord x = i < c.size() ? c.get(i) : null, y = i < ins.size() ? ins.get(i) : null;
-            sb.append(String.format(Locale.ROOT, "| %d | %s | %s | %s / %s | %s | %s | %s | %s | %s | %s | %s | %s |%n", i + 1,
+            sb.append(String.format(Locale.ROOT, "| %d | %s | %s | %s / %s | %s / %s | %s | %s | %s | %s | %s | %s | %s | %s |%n", i + 1,
                     f(x, r -> r.frameMs() / 1e3, "%.2f"), f(y, r -> r.frameMs() / 1e3, "%.2f"),
+                    f(x, r -> r.frameMs() * r.cores() / 1e3, "%.1f"), f(y, r -> r.frameMs() * r.cores() / 1e3, "%.1f"),
                     f(x, r -> r.visionMs() / 1e3, "%.2f"), f(y, r -> r.visionMs() / 1e3, "%.2f"),
                     f(x, r -> r.ttftMs() / 1e3, "%.2f"), f(y, r -> r.ttftMs() / 1e3, "%.2f"),
                     f(x, FrameRecord::decodeTokPerS, "%.2f"), f(y, FrameRecord::decodeTokPerS, "%.2f"),
@@ -217,6 +227,7 @@ public final class CasaQwenStreamBench {
             int block = Math.max(1, rs.size() / 10);
             List<FrameRecord> first = rs.subList(0, block), last = rs.subList(rs.size() - block, rs.size());
             double f0 = median(first, FrameRecord::frameMs), f1 = median(last, FrameRecord::frameMs);
+            double c0 = median(first, r -> r.frameMs() * r.cores()), c1 = median(last, r -> r.frameMs() * r.cores());
             double worst = 0;
             for (int b = 0; b + block <= rs.size(); b += block) {
                 worst = Math.max(worst, Math.abs(median(rs.subList(b, b + block), FrameRecord::frameMs) / f0 - 1));
@@ -224,10 +235,11 @@ public final class CasaQwenStreamBench {
             FrameRecord a = rs.get(0), z = rs.get(rs.size() - 1);
             sb.append(String.format(Locale.ROOT,
                     "%s: %d frames, %.3f frames/s sustained (%.2f s/frame); median vision %.2f s, TTFT %.2f s, decode %.2f tok/s; "
-                            + "s/frame first %d frames %.2f -> last %d %.2f (%+.1f %%, largest block deviation %.1f %%); "
+                            + "s/frame first %d frames %.2f -> last %d %.2f (%+.1f %%, largest block deviation %.1f %%), "
+                            + "CPU-s/frame %.2f -> %.2f (%+.1f %%); "
                             + "KV %.0f -> %.0f MB used (%.0f -> %.0f MB held), RSS %.2f -> %.2f GB (anon %.2f -> %.2f); cores %.2f%n",
                     names[k], rs.size(), fps[k], 1 / fps[k], vision[k] / 1e3, ttft[k] / 1e3, decode[k],
-                    block, f0 / 1e3, block, f1 / 1e3, 100 * (f1 / f0 - 1), 100 * worst,
+                    block, f0 / 1e3, block, f1 / 1e3, 100 * (f1 / f0 - 1), 100 * worst, c0 / 1e3, c1 / 1e3, 100 * (c1 / c0 - 1),
                     a.kvBytesUsed() / 1e6, z.kvBytesUsed() / 1e6, a.kvBytesAllocated() / 1e6, z.kvBytesAllocated() / 1e6,
                     a.rssBytes() / 1e9, z.rssBytes() / 1e9, a.rssAnonBytes() / 1e9, z.rssAnonBytes() / 1e9,
                     median(rs, FrameRecord::cores)));
