@@ -15,7 +15,10 @@ import java.util.Locale;
 import java.util.function.ToDoubleFunction;
 import javax.imageio.ImageIO;
 
-/** Six line charts over frames (time per frame, time to first token, vision, decode, KV cache, RSS), CASA vs insertion, as a PNG. */
+/**
+ * Six line charts over frames, CASA vs insertion, as a PNG: wall time per frame, time to first token, decode
+ * speed, CPU-seconds per frame (what a frame costs whatever share of the cores it got), KV cache, RSS.
+ */
 final class StreamPlot {
     private static final int PANEL_W = 500, PANEL_H = 340, TOP = 40;
     private static final Color CASA = new Color(0x1f77b4), INSERTION = new Color(0xff7f0e);
@@ -36,7 +39,7 @@ final class StreamPlot {
         panel(g, 0, TOP, records, "time per frame (s)", r -> r.frameMs() / 1e3);
         panel(g, PANEL_W, TOP, records, "time to first token (s)", r -> r.ttftMs() / 1e3);
         panel(g, 2 * PANEL_W, TOP, records, "decode (tokens/s)", FrameRecord::decodeTokPerS);
-        panel(g, 0, TOP + PANEL_H, records, "vision encode (s)", r -> r.visionMs() / 1e3);
+        panel(g, 0, TOP + PANEL_H, records, "CPU-seconds per frame (all threads)", r -> r.frameMs() * r.cores() / 1e3);
         panel(g, PANEL_W, TOP + PANEL_H, records, "KV cache used (MB, fp32)", r -> r.kvBytesUsed() / 1e6);
         panel(g, 2 * PANEL_W, TOP + PANEL_H, records, "RSS (GB; mapped weights included)", r -> r.rssBytes() / 1e9);
         g.dispose();
