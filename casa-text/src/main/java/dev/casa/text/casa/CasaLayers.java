@@ -90,12 +90,48 @@ public final class CasaLayers {
         WindowPlan plan = WindowPlan.plan(s, rows, images, firstPosition);
         s.ensureRows(plan.peakRows);
         s.ensureImageNorm(plan.maxImageTokens * t.hiddenSize());
+        int tableRows = 0;
         for (WindowPlan.Step step : plan.steps) {
-            if (!step.isImage() || imageRope != ImageRope.MROPE_GRID) continue;
+            if (!step.isImage() || imageRope == ImageRope.NONE) continue;
             ImageInput img = images.get(step.image());
-            if (!img.hasGrid()) throw new IllegalArgumentException("image " + step.image() + ": image_rope mrope_grid needs the image's token grid");
+            if (imageRope == ImageRope.MROPE_GRID && !img.hasGrid()) {
+                throw new IllegalArgumentException("image " + step.image() + ": image_rope mrope_grid needs the image's token grid");
+            }
+            tableRows += imageRope == ImageRope.MROPE_GRID ? img.numTokens() : 1;
         }
+        imageKeyTables(s, plan, images, tableRows);
         return plan;
+    }
+
+    /**
+     * The cos/sin rows of the call's image keys, computed once per call and used by every CASA layer (they
+     * depend on the positions only): one row per image for window_start, one per key for mrope_grid.
+     */
+    private void imageKeyTables(CasaWindowState s, WindowPlan plan, List<ImageInput> images, int tableRows) {
+        plan.ropeRow = new int[images.size()];
+        Arrays.fill(plan.ropeRow, -1);
+        if (tableRows == 0) return;
+        int half = t.headDim() / 2;
+        s.ensureImageRope(tableRows * half);
+        int row = 0;
+        int[] pos = new int[3];
+        for (WindowPlan.Step step : plan.steps) {
+            if (!step.isImage()) continue;
+            ImageInput img = images.get(step.image());
+            plan.ropeRow[step.image()] = row;
+            if (imageRope == ImageRope.WINDOW_START) {
+                rope.tableRow(step.start(), s.imageCos, s.imageSin, row * half);
+                row++;
+                continue;
+            }
+            // mrope_grid: key i of the image's merged grid at (s, s + row, s + col)
+            for (int i = 0; i < img.numTokens(); i++, row++) {
+                pos[0] = step.start();
+                pos[1] = step.start() + i / img.gridCols();
+                pos[2] = step.start() + i % img.gridCols();
+                rope.table(pos, 0, 1, s.imageCos, s.imageSin, row * half);
+            }
+        }
     }
 
     /** Records the window after the call. */
@@ -138,7 +174,7 @@ public final class CasaLayers {
                 norm.forward(img.embeddings(), 0, n, s.imageNorm, 0);
                 a.k().forward(pool, s.imageNorm, 0, n, wk, step.keyRow() * kvd);
                 a.v().forward(pool, s.imageNorm, 0, n, wv, step.keyRow() * kvd);
-                rotateImageKeys(wk, step.keyRow(), img, step.start());
+                rotateImageKeys(s, plan.ropeRow[step.image()], wk, step.keyRow(), n);
             } else {
                 int n = step.to() - step.from();
                 System.arraycopy(textK, (textBase + step.from()) * kvd, wk, step.keyRow() * kvd, n * kvd);
@@ -153,23 +189,13 @@ public final class CasaLayers {
         if (rows > 0) a.o().forward(pool, r.att(), rows, r.out());
     }
 
-    /** Image keys at the window start s: all axes s, or (s, s + row, s + col) of the image's grid. */
-    private void rotateImageKeys(float[] wk, int keyRow, ImageInput img, int start) {
+    /** Image keys at the window start s: all axes s, or (s, s + row, s + col) of the image's grid (tables from {@link #plan}). */
+    private void rotateImageKeys(CasaWindowState s, int tableRow, float[] wk, int keyRow, int n) {
         if (imageRope == ImageRope.NONE) return;
-        int half = t.headDim() / 2, kvd = t.kvDim(), n = img.numTokens();
-        float[] cos = new float[half], sin = new float[half];
-        if (imageRope == ImageRope.WINDOW_START) {
-            rope.tableRow(start, cos, sin, 0);
-            for (int i = 0; i < n; i++) rope.rotate(wk, (keyRow + i) * kvd, t.numKeyValueHeads(), cos, sin, 0);
-            return;
-        }
-        int[] pos = new int[3];
+        int half = t.headDim() / 2, kvd = t.kvDim(), heads = t.numKeyValueHeads();
+        boolean grid = imageRope == ImageRope.MROPE_GRID;
         for (int i = 0; i < n; i++) {
-            pos[0] = start;
-            pos[1] = start + i / img.gridCols();
-            pos[2] = start + i % img.gridCols();
-            rope.table(pos, 0, 1, cos, sin, 0);
-            rope.rotate(wk, (keyRow + i) * kvd, t.numKeyValueHeads(), cos, sin, 0);
+            rope.rotate(wk, (keyRow + i) * kvd, heads, s.imageCos, s.imageSin, (tableRow + (grid ? i : 0)) * half);
         }
     }
 }

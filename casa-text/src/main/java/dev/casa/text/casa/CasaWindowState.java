@@ -19,6 +19,8 @@ public final class CasaWindowState {
     int imageKeys;
     int textKeys;
     float[] imageNorm = new float[0];
+    /** Scratch: RoPE cos/sin rows of the image keys of a call (shared by all CASA layers). */
+    float[] imageCos = new float[0], imageSin = new float[0];
 
     CasaWindowState(int slots, int kvDim) {
         this.kvDim = kvDim;
@@ -39,6 +41,13 @@ public final class CasaWindowState {
 
     void ensureImageNorm(int floats) {
         if (imageNorm.length < floats) imageNorm = new float[floats];
+    }
+
+    void ensureImageRope(int floats) {
+        if (imageCos.length < floats) {
+            imageCos = new float[floats];
+            imageSin = new float[floats];
+        }
     }
 
     public void clear() {

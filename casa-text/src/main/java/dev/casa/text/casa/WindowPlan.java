@@ -28,6 +28,8 @@ public final class WindowPlan {
     int start, images, imageKeys, textKeys;
     /** Buffer rows the call needs at most, and the largest image. */
     int peakRows, maxImageTokens;
+    /** Per image of the call: its first cos/sin row in the state's image-key tables, or −1 (not rotated). */
+    int[] ropeRow = new int[0];
 
     /**
      * @param firstPosition text position of the call's first row (the window start of an image inserted

@@ -136,7 +136,7 @@ public final class CasaFamily implements ModelFamily {
         String type = c.string("vision_config.model_type");
         if ("qwen2_5_vl".equals(type) || "qwen2_vl".equals(type)) {
             Qwen2VisionConfig vc = Qwen2VisionConfig.read(c);
-            if (vc.outHiddenSize() != text.hiddenSize()) {
+            if (vc.outHiddenSize().intValue() != text.hiddenSize().intValue()) { // boxed: compare values
                 throw c.error("vision_config.out_hidden_size", "the merger outputs " + vc.outHiddenSize()
                         + " features but text_config.hidden_size is " + text.hiddenSize());
             }

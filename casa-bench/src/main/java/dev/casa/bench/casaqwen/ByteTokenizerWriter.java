@@ -1,0 +1,121 @@
+package dev.casa.bench.casaqwen;
+
+import com.fasterxml.jackson.core.JsonEncoding;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A byte-level tokenizer.json with Qwen2.5's added tokens at their real ids (151643..151664), for a
+ * random-weight model: text encodes to one id per UTF-8 byte (ids 0..255 in GPT-2's byte order, no
+ * merges), so prompts are longer than with Qwen's BPE; ids 256..151642 are filler tokens (2–4 lowercase
+ * letters) so that every id a random model emits decodes to plain text.
+ */
+final class ByteTokenizerWriter {
+    /** Regular tokens: ids 0..151642, as in Qwen2.5. */
+    static final int REGULAR_TOKENS = 151_643;
+
+    /** Qwen2.5's added tokens from id 151643 on; the first 14 are special. */
+    static final String[] ADDED = {
+        "<|endoftext|>", "<|im_start|>", "<|im_end|>", "<|object_ref_start|>", "<|object_ref_end|>", "<|box_start|>",
+        "<|box_end|>", "<|quad_start|>", "<|quad_end|>", "<|vision_start|>", "<|vision_end|>", "<|vision_pad|>",
+        "<|image_pad|>", "<|video_pad|>", "<tool_call>", "</tool_call>", "<|fim_prefix|>", "<|fim_middle|>",
+        "<|fim_suffix|>", "<|fim_pad|>", "<|repo_name|>", "<|file_sep|>"};
+    private static final int SPECIAL_ADDED = 14;
+
+    private ByteTokenizerWriter() {}
+
+    static void write(Path file) throws IOException {
+        String[] vocab = vocabulary();
+        try (JsonGenerator g = new JsonFactory().createGenerator(file.toFile(), JsonEncoding.UTF8)) {
+            g.writeStartObject();
+            g.writeStringField("version", "1.0");
+            g.writeNullField("truncation");
+            g.writeNullField("padding");
+            g.writeArrayFieldStart("added_tokens");
+            for (int i = 0; i < ADDED.length; i++) {
+                g.writeStartObject();
+                g.writeNumberField("id", REGULAR_TOKENS + i);
+                g.writeStringField("content", ADDED[i]);
+                g.writeBooleanField("single_word", false);
+                g.writeBooleanField("lstrip", false);
+                g.writeBooleanField("rstrip", false);
+                g.writeBooleanField("normalized", false);
+                g.writeBooleanField("special", i < SPECIAL_ADDED);
+                g.writeEndObject();
+            }
+            g.writeEndArray();
+            g.writeNullField("normalizer");
+            byteLevel(g, "pre_tokenizer");
+            g.writeNullField("post_processor");
+            byteLevel(g, "decoder");
+            g.writeObjectFieldStart("model");
+            g.writeStringField("type", "BPE");
+            g.writeNullField("dropout");
+            g.writeNullField("unk_token");
+            g.writeNullField("continuing_subword_prefix");
+            g.writeNullField("end_of_word_suffix");
+            g.writeBooleanField("fuse_unk", false);
+            g.writeBooleanField("byte_fallback", false);
+            g.writeBooleanField("ignore_merges", false);
+            g.writeObjectFieldStart("vocab");
+            for (int id = 0; id < vocab.length; id++) g.writeNumberField(vocab[id], id);
+            g.writeEndObject();
+            g.writeArrayFieldStart("merges");
+            g.writeEndArray();
+            g.writeEndObject();
+            g.writeEndObject();
+        }
+    }
+
+    private static void byteLevel(JsonGenerator g, String field) throws IOException {
+        g.writeObjectFieldStart(field);
+        g.writeStringField("type", "ByteLevel");
+        g.writeBooleanField("add_prefix_space", false);
+        g.writeBooleanField("trim_offsets", true);
+        g.writeBooleanField("use_regex", true);
+        g.writeEndObject();
+    }
+
+    /** Ids 0..255: GPT-2's byte symbols; then distinct lowercase strings of 2, 3, 4 letters. */
+    static String[] vocabulary() {
+        String[] v = new String[REGULAR_TOKENS];
+        String[] bytes = byteSymbols();
+        System.arraycopy(bytes, 0, v, 0, 256);
+        int id = 256;
+        for (int len = 2; id < REGULAR_TOKENS; len++) {
+            char[] s = new char[len];
+            java.util.Arrays.fill(s, 'a');
+            while (id < REGULAR_TOKENS) {
+                v[id++] = new String(s);
+                int i = len - 1;
+                while (i >= 0 && s[i] == 'z') s[i--] = 'a';
+                if (i < 0) break;
+                s[i]++;
+            }
+        }
+        return v;
+    }
+
+    /** GPT-2's byte → symbol table: printable Latin-1 bytes stand for themselves, the others map from U+0100 on. */
+    static String[] byteSymbols() {
+        List<Integer> order = new ArrayList<>();
+        for (int b = '!'; b <= '~'; b++) order.add(b);
+        for (int b = 0xA1; b <= 0xAC; b++) order.add(b);
+        for (int b = 0xAE; b <= 0xFF; b++) order.add(b);
+        List<Integer> codes = new ArrayList<>(order);
+        int n = 0;
+        for (int b = 0; b < 256; b++) {
+            if (!order.contains(b)) {
+                order.add(b);
+                codes.add(256 + n++);
+            }
+        }
+        String[] symbols = new String[256];
+        for (int i = 0; i < 256; i++) symbols[i] = new String(Character.toChars(codes.get(i)));
+        return symbols;
+    }
+}

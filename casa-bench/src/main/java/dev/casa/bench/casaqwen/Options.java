@@ -1,0 +1,36 @@
+package dev.casa.bench.casaqwen;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+
+/** {@code --key value} options with defaults; an unknown key or a bad number is an error naming it. */
+final class Options {
+    private final Map<String, String> values = new HashMap<>();
+
+    Options(String[] args, Set<String> known, String usage) {
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (a.equals("-h") || a.equals("--help")) {
+                System.out.println(usage);
+                System.exit(0);
+            }
+            if (!a.startsWith("--") || i + 1 >= args.length) throw new IllegalArgumentException("expected --key value, got '" + a + "'\n" + usage);
+            String key = a.substring(2);
+            if (!known.contains(key)) throw new IllegalArgumentException("unknown option --" + key + "\n" + usage);
+            values.put(key, args[++i]);
+        }
+    }
+
+    String string(String key, String fallback) { return values.getOrDefault(key, fallback); }
+
+    int integer(String key, int fallback) {
+        String v = values.get(key);
+        if (v == null) return fallback;
+        try {
+            return Integer.parseInt(v);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--" + key + " expects an integer, got '" + v + "'");
+        }
+    }
+}
