@@ -18,15 +18,19 @@ public final class Qwen2VLImageEncoder implements ImageEncoder {
     public Qwen2VLImageEncoder(Qwen2VLImageProcessor processor, Qwen2VisionTower tower) {
         this.processor = processor;
         this.tower = tower;
-        // The configs hold boxed Integers: compare values, not references.
-        if (processor.config().patchSize().intValue() != tower.config().patchSize().intValue()
-                || processor.config().mergeSize().intValue() != tower.config().spatialMergeSize().intValue()
-                || processor.config().temporalPatchSize().intValue() != tower.config().temporalPatchSize().intValue()) {
+        if (!same(processor.config().patchSize(), tower.config().patchSize())
+                || !same(processor.config().mergeSize(), tower.config().spatialMergeSize())
+                || !same(processor.config().temporalPatchSize(), tower.config().temporalPatchSize())) {
             throw new IllegalArgumentException("preprocessor_config.json (patch " + processor.config().patchSize() + ", merge "
                     + processor.config().mergeSize() + ", temporal " + processor.config().temporalPatchSize()
                     + ") does not match vision_config (patch " + tower.config().patchSize() + ", merge "
                     + tower.config().spatialMergeSize() + ", temporal " + tower.config().temporalPatchSize() + ")");
         }
+    }
+
+    /** The configs hold boxed Integers: compare values, never references. */
+    private static boolean same(Integer a, Integer b) {
+        return a.intValue() == b.intValue();
     }
 
     public Qwen2VisionTower tower() { return tower; }
