@@ -55,7 +55,7 @@ public final class VisionEncoder implements AutoCloseable {
         TensorBinder binder = new TensorBinder(store);
         SiglipVisionTower tower = SiglipVisionTower.bind(config.vision(), binder, TOWER_PREFIX, pool,
                 config.layersToRun(), config.usesPostLayerNorm());
-        Projector projector = Projector.bind(config, binder);
+        Projector projector = Projector.bind(config, binder, pool);
         // head.* is SigLIP's pooling head; position_ids is a buffer older HF checkpoints saved.
         binder.rejectUnused(name -> {
             if (name.startsWith(TOWER_PREFIX)) {
@@ -91,6 +91,9 @@ public final class VisionEncoder implements AutoCloseable {
 
     /** The SigLIP tower (shared with nothing else). */
     public SiglipVisionTower tower() { return tower; }
+
+    /** The LLaVA projector. */
+    public Projector projector() { return projector; }
 
     /** N = (S/p)², tokens (embeddings) per image. */
     public int tokensPerImage() { return config.vision().numPatches(); }

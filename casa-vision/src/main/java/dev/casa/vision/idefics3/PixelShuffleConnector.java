@@ -1,5 +1,7 @@
 package dev.casa.vision.idefics3;
 
+import dev.casa.vision.Connector;
+import dev.casa.vision.VisionFeatures;
 import dev.casa.core.kernels.ThreadPool;
 import dev.casa.core.nn.Linear;
 import dev.casa.core.nn.TensorBinder;
@@ -13,29 +15,48 @@ import dev.casa.core.nn.TensorBinder;
  * is the {@code s × s} block of patches at block row k, block column j, concatenated row by row:
  * features {@code [(t·s + i)·D, (t·s + i + 1)·D)} are patch {@code (k·s + t, j·s + i)}.
  */
-public final class PixelShuffleConnector {
+public final class PixelShuffleConnector implements Connector {
     private final Linear projection;
     private final int scaleFactor;
     private final int visionHidden;
+    private final ThreadPool pool;
 
-    private PixelShuffleConnector(Linear projection, int scaleFactor, int visionHidden) {
+    private PixelShuffleConnector(Linear projection, int scaleFactor, int visionHidden, ThreadPool pool) {
         this.projection = projection;
         this.scaleFactor = scaleFactor;
         this.visionHidden = visionHidden;
+        this.pool = pool;
     }
 
     /** Binds {@code prefix + "modality_projection.proj.weight"} = {@code [textHidden, visionHidden·s²]}. */
-    public static PixelShuffleConnector bind(TensorBinder binder, String prefix, int visionHidden, int scaleFactor, int textHidden) {
+    public static PixelShuffleConnector bind(TensorBinder binder, String prefix, int visionHidden, int scaleFactor, int textHidden,
+                                             ThreadPool pool) {
         if (scaleFactor < 1) throw new IllegalArgumentException("scale_factor must be >= 1, got " + scaleFactor);
         int in = Math.multiplyExact(visionHidden, scaleFactor * scaleFactor);
         return new PixelShuffleConnector(binder.linear(prefix + "modality_projection.proj", textHidden, in, false),
-                scaleFactor, visionHidden);
+                scaleFactor, visionHidden, pool);
     }
 
     public int scaleFactor() { return scaleFactor; }
 
     /** Output width (the text hidden size). */
+    @Override
     public int outputWidth() { return projection.out(); }
+
+    /** Each image's {@code g × g} features shuffled and projected to {@code (g/s)²} embeddings. */
+    @Override
+    public VisionFeatures connect(VisionFeatures features) {
+        int g = features.gridRows();
+        if (features.gridCols() != g || features.width() != visionHidden) {
+            throw new IllegalArgumentException("pixel shuffle takes square grids of width " + visionHidden + ", got "
+                    + features.gridRows() + "x" + features.gridCols() + " of width " + features.width());
+        }
+        int per = tokens(g), images = features.images();
+        float[] shuffled = new float[features.values().length];
+        float[] out = new float[Math.multiplyExact(images * per, outputWidth())];
+        forward(pool, features.values(), images, g, shuffled, out, 0);
+        return new VisionFeatures(out, images, per, outputWidth(), g / scaleFactor, g / scaleFactor);
+    }
 
     /** Output tokens of one image of {@code g × g} patches: {@code (g/s)²}. */
     public int tokens(int grid) {

@@ -7,12 +7,11 @@ package dev.casa.vision.qwen2vl;
 final class Qwen2VisionScratch {
     final int capacity;
     final float[] hidden;    // residual stream               [N, D]
-    final float[] normed;    // norm output / sublayer output [N, D]
+    final float[] normed;    // norm output / sublayer output; the last states in patch order [N, D]
     final float[] qkv;       // q | k | v per row             [N, 3D]
     final float[] context;   // attention output; merger hidden [N, D]
     final float[] wide;      // gathered patches [N, C·T·P·P] or MLP hidden / gate [N, I]
     final float[] wide2;     // gated MLP up [N, I] (Qwen2.5-VL)
-    final float[] merged;    // merger output, window order   [N/m², out]
     final float[] cos, sin;  // rotary table                  [N, headDim/2]
 
     Qwen2VisionScratch(Qwen2VisionConfig c, int capacity) {
@@ -25,7 +24,6 @@ final class Qwen2VisionScratch {
         wide = new float[Math.multiplyExact(n, Math.max(c.intermediateSize(), c.patchVectorSize()))];
         wide2 = c.variant() == Qwen2VisionConfig.Variant.QWEN2_5_VL
                 ? new float[Math.multiplyExact(n, c.intermediateSize())] : new float[0];
-        merged = new float[Math.multiplyExact(n / c.mergeUnit(), c.outHiddenSize())];
         cos = new float[Math.multiplyExact(n, c.headDim() / 2)];
         sin = new float[cos.length];
     }

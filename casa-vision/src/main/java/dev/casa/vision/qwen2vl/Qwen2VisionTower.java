@@ -1,5 +1,9 @@
 package dev.casa.vision.qwen2vl;
 
+import dev.casa.vision.VisionFeatures;
+import dev.casa.vision.VisionTower;
+import dev.casa.vision.processor.ImageLayout;
+import dev.casa.vision.processor.ProcessedImage;
 import dev.casa.core.config.JsonConfig;
 import dev.casa.core.config.ModelFormatException;
 import dev.casa.core.kernels.AttentionMask;
@@ -29,7 +33,7 @@ import java.util.concurrent.ConcurrentLinkedDeque;
  * <p>Immutable and thread-safe: concurrent calls each take activation buffers from an internal pool
  * (allocated once per concurrent caller, grown for larger inputs, then reused).
  */
-public final class Qwen2VisionTower implements AutoCloseable {
+public final class Qwen2VisionTower implements VisionTower, AutoCloseable {
     /** Tensor prefix of hub checkpoints (and of transformers ≤ 4.51 saves). */
     public static final String HUB_PREFIX = "visual.";
     /** Tensor prefix of checkpoints re-saved by transformers ≥ 4.52. */
@@ -69,7 +73,7 @@ public final class Qwen2VisionTower implements AutoCloseable {
         for (int i = 0; i < config.depth(); i++) {
             blocks.add(Qwen2VisionBlock.bind(binder, prefix + "blocks." + i + ".", config, i));
         }
-        PatchMerger merger = PatchMerger.bind(binder, prefix + "merger.", config);
+        PatchMerger merger = PatchMerger.bind(binder, prefix + "merger.", config, pool);
         return new Qwen2VisionTower(config, embed, blocks, merger, pool, null);
     }
 
@@ -206,6 +210,18 @@ public final class Qwen2VisionTower implements AutoCloseable {
     }
 
     private void run(float[] pixels, int pixelOffset, WindowIndex index, Qwen2VisionScratch s, float[] out, int outOffset) {
+        int n = index.patches();
+        float[] features = hiddenStates(pixels, pixelOffset, index, s);
+        // ln_q may work in place: the features become the merger's normed rows.
+        merger.forward(pool, features, n, features, s.context, out, outOffset);
+    }
+
+    /**
+     * Runs the patch embedding and every block; returns the last hidden states in HF's patch order (merge
+     * units in raster order): {@code s.hidden} when no window permutation was needed, else {@code s.normed}
+     * holding the rows put back from window order, unit by unit.
+     */
+    private float[] hiddenStates(float[] pixels, int pixelOffset, WindowIndex index, Qwen2VisionScratch s) {
         int n = index.patches(), mu = config.mergeUnit(), cttp = patchVectorSize(), half = config.headDim() / 2;
         boolean identity = index.isIdentity();
 
@@ -231,19 +247,45 @@ public final class Qwen2VisionTower implements AutoCloseable {
         for (Qwen2VisionBlock block : blocks) {
             block.forward(pool, s, n, block.fullAttention() ? frames : windows, rope);
         }
-
-        int width = outHiddenSize();
-        if (identity) {
-            merger.forward(pool, s.hidden, n, s.normed, s.context, out, outOffset);
-        } else {
-            merger.forward(pool, s.hidden, n, s.normed, s.context, s.merged, 0);
-            pool.parallelFor(index.units(), (p0, p1) -> {
-                for (int p = p0; p < p1; p++) {
-                    System.arraycopy(s.merged, p * width, out, outOffset + index.unitAt(p) * width, width);
-                }
-            });
-        }
+        if (identity) return s.hidden;
+        int unitFloats = mu * config.embedDim();
+        pool.parallelFor(index.units(), (p0, p1) -> {
+            for (int p = p0; p < p1; p++) {
+                System.arraycopy(s.hidden, p * unitFloats, s.normed, index.unitAt(p) * unitFloats, unitFloats);
+            }
+        });
+        return s.normed;
     }
+
+    /**
+     * The last hidden states of one picture ({@code pixel_values} of a {@link ImageLayout.PatchGrid}), before the
+     * merger: {@code t·h·w} rows of {@link #embedDim()} in HF's patch order, on a {@code t·h × w} grid.
+     */
+    @Override
+    public VisionFeatures features(ProcessedImage processed) {
+        if (!(processed.layout() instanceof ImageLayout.PatchGrid g)) {
+            throw new IllegalArgumentException("the Qwen-VL tower takes a patch grid, got " + processed.layout());
+        }
+        List<GridThw> grids = List.of(new GridThw(g.t(), g.h(), g.w()));
+        long rows = checkGrids(grids);
+        if (processed.pixels().length != rows * patchVectorSize()) throw badPixels(processed.pixels().length, 0, grids, rows);
+        WindowIndex index = WindowIndex.of(grids, config.spatialMergeSize(), config.windowUnits());
+        int n = index.patches();
+        float[] out = new float[Math.multiplyExact(n, embedDim())];
+        Qwen2VisionScratch s = acquire(n);
+        try {
+            System.arraycopy(hiddenStates(processed.pixels(), 0, index, s), 0, out, 0, out.length);
+        } finally {
+            scratches.push(s);
+        }
+        return new VisionFeatures(out, 1, n, embedDim(), g.t() * g.h(), g.w());
+    }
+
+    @Override
+    public int featureWidth() { return embedDim(); }
+
+    /** The 2×2 patch merger (HF's {@code visual.merger}). */
+    public PatchMerger merger() { return merger; }
 
     /** Checks the grids (positive, h and w multiples of the merge size) and returns their patch rows. */
     private long checkGrids(List<GridThw> grids) {

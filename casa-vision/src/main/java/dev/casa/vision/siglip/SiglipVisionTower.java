@@ -7,6 +7,9 @@ import dev.casa.core.kernels.ThreadPool;
 import dev.casa.core.nn.LayerNorm;
 import dev.casa.core.nn.TensorBinder;
 import dev.casa.core.tensor.Tensor;
+import dev.casa.vision.VisionFeatures;
+import dev.casa.vision.VisionTower;
+import dev.casa.vision.processor.ProcessedImage;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -31,7 +34,10 @@ import java.util.concurrent.ConcurrentLinkedDeque;
  * <p>Immutable and thread-safe: concurrent calls each take activation buffers from an internal pool
  * (allocated once per concurrent caller, grown for larger calls, then reused).
  */
-public final class SiglipVisionTower {
+public final class SiglipVisionTower implements VisionTower {
+    /** Tiles (or images) stacked into one pass by {@link #features}: bounds the activation memory. */
+    public static final int IMAGES_PER_PASS = 4;
+
     private final SiglipVisionConfig config;
     private final Tensor patchWeight;   // conv kernel [D, C, p, p] viewed as [D, C·p·p]
     private final float[] patchBias;
@@ -99,6 +105,33 @@ public final class SiglipVisionTower {
     }
 
     public SiglipVisionConfig config() { return config; }
+
+    /**
+     * Features of one processed picture: {@code [C, S, S]} (one image) or {@code [tiles, C, S, S]} (Idefics3's
+     * tiles and global image), {@value #IMAGES_PER_PASS} images per pass.
+     */
+    @Override
+    public VisionFeatures features(ProcessedImage processed) {
+        long[] shape = processed.shape();
+        int images = shape.length == 4 ? Math.toIntExact(shape[0]) : 1;
+        int at = shape.length == 4 ? 1 : 0;
+        if (shape.length < 3 || shape.length > 4 || shape[at] != config.numChannels() || shape[at + 1] != shape[at + 2]) {
+            throw new IllegalArgumentException("SigLIP takes square images [C=" + config.numChannels() + ", S, S] or tiles"
+                    + " [n, C, S, S], got pixels of shape " + java.util.Arrays.toString(shape));
+        }
+        int side = Math.toIntExact(shape[at + 1]);
+        checkSide(side);
+        int n = tokens(side), d = hiddenSize(), per = pixels(side), g = side / config.patchSize();
+        float[] out = new float[Math.toIntExact((long) images * n * d)];
+        for (int start = 0; start < images; start += IMAGES_PER_PASS) {
+            int count = Math.min(IMAGES_PER_PASS, images - start);
+            forward(processed.pixels(), start * per, count, side, out, start * n * d);
+        }
+        return new VisionFeatures(out, images, n, d, g, g);
+    }
+
+    @Override
+    public int featureWidth() { return hiddenSize(); }
 
     /** Feature width D. */
     public int hiddenSize() { return config.hiddenSize(); }

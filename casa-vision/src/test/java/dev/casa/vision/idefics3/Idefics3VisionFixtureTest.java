@@ -55,7 +55,7 @@ class Idefics3VisionFixtureTest {
             for (ThreadPool pool : new ThreadPool[] {one, two}) {
                 TensorBinder b = new TensorBinder(store);
                 SiglipVisionTower tower = SiglipVisionTower.bind(vc, b, "model.vision_model.", pool);
-                PixelShuffleConnector connector = PixelShuffleConnector.bind(b, "model.connector.", vc.hiddenSize(), scale, textHidden);
+                PixelShuffleConnector connector = PixelShuffleConnector.bind(b, "model.connector.", vc.hiddenSize(), scale, textHidden, pool);
                 b.rejectUnused(n -> n.startsWith("model.vision_model.") || n.startsWith("model.connector.") ? "unbound" : null);
                 int perTile = (int) embeds.shape()[1];
                 float[] got = new float[ref.length];

@@ -10,8 +10,9 @@ import dev.casa.family.ModelFamily;
 import dev.casa.family.ModelParts;
 import dev.casa.family.StopTokens;
 import dev.casa.image.ImageEncoder;
-import dev.casa.image.Qwen2VLImageEncoder;
-import dev.casa.image.SiglipImageEncoder;
+import dev.casa.image.ComposedImageEncoder;
+import dev.casa.image.Qwen2VLImages;
+import dev.casa.vision.processor.SiglipImageProcessor;
 import dev.casa.vision.processor.ImageProcessor;
 import dev.casa.vision.processor.ImageProcessors;
 import dev.casa.vision.processor.Qwen2VLImageProcessor;
@@ -97,7 +98,7 @@ public final class CasaFamily implements ModelFamily {
         try {
             LanguageModel lm = languageModel(cfg, store, dir.pool());
             ImageEncoder images = c.has("vision_config") ? imageEncoder(dir, text, store) : null;
-            boolean qwenTower = images instanceof Qwen2VLImageEncoder;
+            boolean qwenTower = images instanceof ComposedImageEncoder ce && ce.tower() instanceof Qwen2VisionTower;
             boolean template = tokenizerConfig.chatTemplate() != null;
             int bos = text.bosTokenId() != null ? text.bosTokenId() : -1;
             int[] pre = cfg.format().preImageTokens(), post = cfg.format().postImageTokens();
@@ -144,14 +145,22 @@ public final class CasaFamily implements ModelFamily {
             if (!(processor instanceof Qwen2VLImageProcessor qwen)) {
                 throw new ModelFormatException(preprocessor + ": image_processor_type: a " + type + " vision tower needs Qwen2VLImageProcessor");
             }
-            return new Qwen2VLImageEncoder(qwen, Qwen2VisionTower.load(vc, store, Qwen2VisionTower.HUB_PREFIX, dir.pool()));
+            Qwen2VisionTower tower = Qwen2VisionTower.load(vc, store, Qwen2VisionTower.HUB_PREFIX, dir.pool());
+            return new ComposedImageEncoder(qwen, tower, tower.merger(), Qwen2VLImages.describe(qwen, tower));
         }
         VisionEncoder vision = VisionEncoder.load(c.root(), store, dir.pool());
         if (vision.embeddingSize() != text.hiddenSize()) {
             throw c.error("text_config.hidden_size", "the projector outputs " + vision.embeddingSize()
                     + " features but text_config.hidden_size is " + text.hiddenSize());
         }
-        return new SiglipImageEncoder(PreprocessorConfig.load(preprocessor), vision);
+        PreprocessorConfig pre = PreprocessorConfig.load(preprocessor);
+        if (pre.height() != vision.imageSize() || pre.width() != vision.imageSize()) {
+            throw new ModelFormatException(preprocessor + ": size: resizes to " + pre.width() + "x" + pre.height()
+                    + " but the vision tower takes " + vision.imageSize() + "x" + vision.imageSize() + " images");
+        }
+        return new ComposedImageEncoder(new SiglipImageProcessor(pre), vision.tower(), vision.projector(),
+                String.format("SigLIP, image %d, %d tokens per image, width %d -> projected %d",
+                        vision.imageSize(), vision.tokensPerImage(), vision.featureSize(), vision.embeddingSize()));
     }
 
     /** Why an unbound tensor is wrong, or null when it belongs elsewhere or is unknown (model-format.md §1). */

@@ -8,7 +8,8 @@ import dev.casa.family.ModelDirectory;
 import dev.casa.family.ModelFamily;
 import dev.casa.family.ModelParts;
 import dev.casa.family.StopTokens;
-import dev.casa.image.Qwen2VLImageEncoder;
+import dev.casa.image.ComposedImageEncoder;
+import dev.casa.image.Qwen2VLImages;
 import dev.casa.text.fusion.PlaceholderFusion;
 import dev.casa.text.generate.GenerationConfig;
 import dev.casa.text.lm.LanguageModel;
@@ -85,7 +86,7 @@ public final class Qwen2VLFamily implements ModelFamily {
                     tokenizerConfig.bosToken(), tokenizerConfig.eosToken(), bos, PromptBuilder.ContentStyle.PARTS, marker);
             String arch = type + ", " + (resaved ? "transformers >= 4.52 tensor names" : "hub tensor names")
                     + ", M-RoPE sections " + Arrays.toString(text.ropeScaling().mropeSection());
-            return new ModelParts(type, arch, lm, tokenizer, prompts, new Qwen2VLImageEncoder(qwenProcessor, tower),
+            return new ModelParts(type, arch, lm, tokenizer, prompts, new ComposedImageEncoder(qwenProcessor, tower, tower.merger(), Qwen2VLImages.describe(qwenProcessor, tower)),
                     img -> {
                         int[] pads = new int[img.tokens()];
                         Arrays.fill(pads, imageToken);

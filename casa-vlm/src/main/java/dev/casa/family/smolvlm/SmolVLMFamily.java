@@ -11,6 +11,7 @@ import dev.casa.text.lm.LanguageModelWeights;
 import dev.casa.text.lm.LmTensorNames;
 import dev.casa.text.lm.TextConfig;
 import dev.casa.text.tokenizer.Tokenizer;
+import dev.casa.image.ComposedImageEncoder;
 import dev.casa.vision.idefics3.PixelShuffleConnector;
 import dev.casa.vision.siglip.SiglipVisionTower;
 import java.util.List;
@@ -50,13 +51,22 @@ public final class SmolVLMFamily implements ModelFamily {
             LanguageModelWeights weights = LanguageModelWeights.bind(b, NAMES, text);
             SiglipVisionTower tower = SiglipVisionTower.bind(f.vision(), b, VISION_PREFIX, dir.pool());
             PixelShuffleConnector connector = PixelShuffleConnector.bind(b, CONNECTOR_PREFIX, f.vision().hiddenSize(), scale,
-                    text.hiddenSize());
+                    text.hiddenSize(), dir.pool());
             b.rejectUnused(name -> name.endsWith("rotary_emb.inv_freq") ? null : "not a tensor of a " + f.modelType() + " model");
             LanguageModel lm = new LanguageModel(text, weights, null, dir.pool());
             Tokenizer tokenizer = f.tokenizer();
-            SmolVLMImageEncoder images = new SmolVLMImageEncoder(f.processor(), tower, connector, dir.pool(),
-                    (rows, cols) -> tileMarkersExist(tokenizer, rows, cols),
-                    "its tokenizer has <row_r_col_c> tokens up to " + largestTileGrid(tokenizer));
+            int tile = f.processor().config().maxImageSize(), grid = tile / f.vision().patchSize();
+            connector.checkGrid(grid);
+            var c = f.vision();
+            var p = f.processor().config();
+            ComposedImageEncoder images = new ComposedImageEncoder(
+                    new TileLimitedProcessor(f.processor(), (rows, cols) -> tileMarkersExist(tokenizer, rows, cols),
+                            "its tokenizer has <row_r_col_c> tokens up to " + largestTileGrid(tokenizer)),
+                    tower, connector,
+                    String.format("SigLIP (Idefics3), %d layers, width %d, patch %d; tiles of %d px (longest edge %d, splitting %s),"
+                                    + " pixel shuffle %d -> %d tokens per tile, projected to %d",
+                            c.numHiddenLayers(), c.hiddenSize(), c.patchSize(), tile, p.longestEdge(),
+                            p.doImageSplitting() ? "on" : "off", scale, connector.tokens(grid), connector.outputWidth()));
             String arch = f.modelType() + ", SigLIP tiles + pixel shuffle " + scale + " -> " + f.imageSeqLen() + " tokens per tile, "
                     + "placeholder fusion at 1-D positions, " + (text.tieWordEmbeddings() ? "tied" : "untied") + " lm_head";
             return new ModelParts(f.modelType(), arch, lm, tokenizer, f.prompts(), images, f.layout(),
