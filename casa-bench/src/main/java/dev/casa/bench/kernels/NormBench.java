@@ -17,7 +17,7 @@ import org.openjdk.jmh.annotations.Warmup;
 
 import dev.casa.core.kernels.Activations;
 import dev.casa.core.kernels.Norms;
-import dev.casa.core.kernels.Rope;
+import dev.casa.core.nn.RotaryEmbedding;
 import dev.casa.core.kernels.RopeStyle;
 import dev.casa.core.kernels.VectorMath;
 
@@ -38,7 +38,8 @@ public class NormBench {
 
     private float[] hidden, hiddenOut, weight, vision, visionOut, vWeight, vBias, mlp, mlpWork, up, gateWork;
     private float[] scores, scoresWork, heads, residual;
-    private Rope ropeHalf, ropeInterleaved;
+    private RotaryEmbedding ropeHalf, ropeInterleaved;
+    private float[] ropeCos, ropeSin;
 
     @Setup(Level.Trial)
     public void setUp() {
@@ -58,8 +59,13 @@ public class NormBench {
         scores = random(rnd, ROWS * 4096, 8);
         scoresWork = new float[ROWS * 4096];
         heads = random(rnd, ROWS * 16 * 128, 1);
-        ropeHalf = new Rope(128, 100000.0, RopeStyle.HALF);
-        ropeInterleaved = new Rope(128, 100000.0, RopeStyle.INTERLEAVED);
+        ropeHalf = RotaryEmbedding.oneD(128, RotaryEmbedding.defaultInvFreq(128, 100000.0), RopeStyle.HALF);
+        ropeInterleaved = RotaryEmbedding.oneD(128, RotaryEmbedding.defaultInvFreq(128, 100000.0), RopeStyle.INTERLEAVED);
+        int[] positions = new int[ROWS];
+        for (int r = 0; r < ROWS; r++) positions[r] = 1000 + r;
+        ropeCos = new float[ROWS * 64];
+        ropeSin = new float[ROWS * 64];
+        ropeHalf.table(positions, 0, ROWS, ropeCos, ropeSin, 0);
     }
 
     @Benchmark
@@ -124,13 +130,13 @@ public class NormBench {
 
     @Benchmark
     public float ropeHalf16x128() {
-        ropeHalf.apply(heads, 0, 16 * 128, ROWS, 16, 1000);
+        ropeHalf.rotateRows(heads, 0, 16 * 128, ROWS, 16, ropeCos, ropeSin, 0);
         return heads[5];
     }
 
     @Benchmark
     public float ropeInterleaved16x128() {
-        ropeInterleaved.apply(heads, 0, 16 * 128, ROWS, 16, 1000);
+        ropeInterleaved.rotateRows(heads, 0, 16 * 128, ROWS, 16, ropeCos, ropeSin, 0);
         return heads[5];
     }
 
