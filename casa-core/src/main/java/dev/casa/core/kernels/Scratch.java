@@ -10,6 +10,10 @@ final class Scratch {
 
     /** Dot products of one GEMV step. */
     final float[] dots = new float[8];
+    /** The activation row of an M = 1 GEMV laid out for the weight format (shared with the workers); grows. */
+    private float[] prepared = new float[0];
+    /** Dequantized weight row pieces of an M = 2..4 GEMV. */
+    private float[] gemvPanel;
     /** All of A packed for one GEMM called from this thread (shared with the workers); grows. */
     private float[] packedA = new float[0];
     /** Packed block of W: {@code NC} output features in panels of {@code NR}, {@code KC} deep. */
@@ -23,6 +27,16 @@ final class Scratch {
     float[] packedA(int size) {
         if (packedA.length < size) packedA = new float[size];
         return packedA;
+    }
+
+    float[] prepared(int size) {
+        if (prepared.length < size) prepared = new float[size];
+        return prepared;
+    }
+
+    float[] gemvPanel(int size) {
+        if (gemvPanel == null || gemvPanel.length < size) gemvPanel = new float[size];
+        return gemvPanel;
     }
 
     static Scratch get() { return PER_THREAD.get(); }

@@ -1,0 +1,160 @@
+package dev.casa.core.tensor;
+
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
+import static dev.casa.core.tensor.Simd.B;
+import static dev.casa.core.tensor.Simd.F;
+import static dev.casa.core.tensor.Simd.I;
+import static dev.casa.core.tensor.Simd.LANES;
+
+/**
+ * GGML's {@code block_q4_0}: 32 weights as a little-endian f16 scale {@code d} followed by 16
+ * bytes; byte {@code j} holds weight {@code j} in its low nibble and weight {@code j + 16} in its
+ * high nibble, each an unsigned {@code q} with weight {@code (q − 8)·d}. 18 bytes per block
+ * (4.5 bits per weight).
+ *
+ * <p>Decode widens the nibbles in registers (bytes zero-extended to int lanes, mask and shift,
+ * minus 8, to float) against float32 activations. That is about twice the instructions per byte
+ * of Q8_0, so this kernel is compute-bound before it is memory-bound; see
+ * {@code docs/quantization.md}.
+ */
+final class Q4_0Format implements WeightFormat {
+    static final Q4_0Format INSTANCE = new Q4_0Format();
+
+    static final int BLOCK = 32;
+    static final int BYTES = 18;
+
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    private static final ValueLayout.OfShort I16_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(LE);
+    private static final IntVector LOW_NIBBLE = IntVector.broadcast(I, 0xF);
+    private static final IntVector EIGHT = IntVector.broadcast(I, 8);
+
+    private Q4_0Format() {}
+
+    @Override public String name() { return "Q4_0"; }
+    @Override public int blockSize() { return BLOCK; }
+    @Override public int blockBytes() { return BYTES; }
+    @Override public DType storage() { return DType.U8; }
+    @Override public boolean readableAsFloat() { return true; }
+    @Override public String toString() { return name(); }
+
+    static float scale(MemorySegment w, long block) {
+        return Float.float16ToFloat(w.get(I16_LE, block));
+    }
+
+    private static FloatVector scaleVector(MemorySegment w, long block) {
+        return FloatVector.broadcast(F, Float.float16ToFloat(w.get(I16_LE, block)));
+    }
+
+    /** {@link Simd#LANES} bytes of nibbles at {@code offset}, one per int lane. */
+    private static IntVector nibbles(MemorySegment w, long offset) {
+        return (IntVector) ByteVector.fromMemorySegment(B, w, offset, LE)
+                .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+    }
+
+    /** The low nibbles minus 8, as floats. */
+    private static FloatVector low(IntVector q) {
+        return (FloatVector) q.and(LOW_NIBBLE).sub(EIGHT).convert(VectorOperators.I2F, 0);
+    }
+
+    /** The high nibbles minus 8, as floats. */
+    private static FloatVector high(IntVector q) {
+        return (FloatVector) q.lanewise(VectorOperators.LSHR, 4).sub(EIGHT).convert(VectorOperators.I2F, 0);
+    }
+
+    @Override
+    public void dequantize(MemorySegment data, long byteOffset, int n, float[] dst, int dstOffset) {
+        if (n % BLOCK != 0) throw new IllegalArgumentException("Q4_0 dequantizes whole blocks of 32, not " + n);
+        for (int b = 0; b < n / BLOCK; b++) {
+            long block = byteOffset + (long) BYTES * b;
+            FloatVector d = scaleVector(data, block);
+            int at = dstOffset + BLOCK * b;
+            // (q − 8)·d is exact in float, as in GGML's dequantize_row_q4_0.
+            for (int h = 0; h < BLOCK / 2; h += LANES) {
+                IntVector q = nibbles(data, block + 2 + h);
+                low(q).mul(d).intoArray(dst, at + h);
+                high(q).mul(d).intoArray(dst, at + BLOCK / 2 + h);
+            }
+        }
+    }
+
+    @Override
+    public float get(MemorySegment data, long index) {
+        long block = index / BLOCK * BYTES;
+        int j = (int) (index % BLOCK);
+        int packed = data.get(ValueLayout.JAVA_BYTE, block + 2 + (j & 15)) & 0xFF;
+        int q = j < 16 ? packed & 0xF : packed >>> 4;
+        return (q - 8) * scale(data, block);
+    }
+
+    /**
+     * Two rows at a time: C2's inlining budget (see {@link Q8_0Format}) does not fit a third row
+     * of the nibble unpacking with any margin at either vector width.
+     */
+    @Override
+    public void dotRows(MemorySegment w, int k, int row0, int row1, float[] x, float[] out, int outOffset) {
+        long rowBytes = (long) k / BLOCK * BYTES;
+        int blocks = k / BLOCK;
+        int last = row1 - 1;
+        for (int j = row0; j < row1; j += 2) {
+            long r0 = j * rowBytes;
+            long r1 = Math.min(j + 1, last) * rowBytes;
+            FloatVector s0 = FloatVector.zero(F), s1 = s0;
+            for (int b = 0; b < blocks; b++) {
+                long o = (long) BYTES * b + 2;
+                int xb = BLOCK * b;
+                // Σ (q − 8)·x over the block, then one FMA with the block's scale.
+                FloatVector t0 = FloatVector.zero(F), t1 = t0;
+                for (int h = 0; h < BLOCK / 2; h += LANES) {
+                    FloatVector lo = FloatVector.fromArray(F, x, xb + h);
+                    FloatVector hi = FloatVector.fromArray(F, x, xb + BLOCK / 2 + h);
+                    IntVector q0 = nibbles(w, r0 + o + h);
+                    IntVector q1 = nibbles(w, r1 + o + h);
+                    t0 = high(q0).fma(hi, low(q0).fma(lo, t0));
+                    t1 = high(q1).fma(hi, low(q1).fma(lo, t1));
+                }
+                s0 = t0.fma(scaleVector(w, r0 + o - 2), s0);
+                s1 = t1.fma(scaleVector(w, r1 + o - 2), s1);
+            }
+            Rows.store2(out, outOffset, j, row1, s0.reduceLanes(VectorOperators.ADD), s1.reduceLanes(VectorOperators.ADD));
+        }
+    }
+
+    /**
+     * Quantizes {@code src[srcOffset..+n]} (n a multiple of 32) into blocks at {@code dst[dstOffset..]}
+     * exactly as GGML's {@code quantize_row_q4_0_ref}: {@code d = max/−8} where {@code max} is the
+     * first value of largest magnitude (sign kept), {@code q = min(15, (int8)(x·(1/d) + 8.5))}
+     * (truncation), and the scale stored as {@code fp16(d)}, round to nearest even.
+     */
+    @Override
+    public void quantize(float[] src, int srcOffset, int n, MemorySegment dst, long dstOffset) {
+        if (n % BLOCK != 0) throw new IllegalArgumentException(name() + " quantizes whole blocks of 32, not " + n);
+        for (int b = 0; b < n / BLOCK; b++) {
+            int base = srcOffset + BLOCK * b;
+            long block = dstOffset + (long) BYTES * b;
+            float amax = 0f, max = 0f;
+            for (int j = 0; j < BLOCK; j++) {
+                float v = src[base + j];
+                if (amax < Math.abs(v)) {
+                    amax = Math.abs(v);
+                    max = v;
+                }
+            }
+            float d = max / -8;
+            float id = d != 0f ? 1.0f / d : 0f;
+            dst.set(I16_LE, block, Float.floatToFloat16(d));
+            for (int j = 0; j < BLOCK / 2; j++) {
+                int q0 = Math.min(15, (int) (src[base + j] * id + 8.5f));
+                int q1 = Math.min(15, (int) (src[base + BLOCK / 2 + j] * id + 8.5f));
+                dst.set(ValueLayout.JAVA_BYTE, block + 2 + j, (byte) (q0 | q1 << 4));
+            }
+        }
+    }
+}

@@ -1,0 +1,169 @@
+package dev.casa.core.tensor;
+
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
+import static dev.casa.core.tensor.Simd.B;
+import static dev.casa.core.tensor.Simd.F;
+import static dev.casa.core.tensor.Simd.LANES;
+
+/**
+ * GGML's {@code block_q8_0}: 32 weights as a little-endian f16 scale {@code d} followed by 32
+ * int8 {@code q}; weight {@code j} is {@code q[j]·d}. 34 bytes per block (8.5 bits per weight).
+ *
+ * <p>Decode keeps the activations in float32 and widens the int8 weights in registers (int8 to
+ * float, one FMA per {@link Simd#LANES} weights, the block's scale applied once per block). See
+ * {@code docs/quantization.md} for why this beats quantizing the activations to int8 with the
+ * Vector API (it has no int8 dot-product instruction).
+ */
+final class Q8_0Format implements WeightFormat {
+    static final Q8_0Format INSTANCE = new Q8_0Format();
+
+    static final int BLOCK = 32;
+    static final int BYTES = 34;
+
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    private static final ValueLayout.OfShort I16_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(LE);
+    /**
+     * Rows per decode step. C2 stops inlining once a method's IR grows past a fixed node count,
+     * and every Vector API conversion inlines a large body: 4 rows of 512-bit blocks fit, 4 rows
+     * of 256-bit ones (twice the conversions) do not, and a kernel that is not fully inlined
+     * boxes its vectors and runs several times slower.
+     */
+    private static final boolean FOUR_ROWS = LANES >= 16;
+
+    private Q8_0Format() {}
+
+    @Override public String name() { return "Q8_0"; }
+    @Override public int blockSize() { return BLOCK; }
+    @Override public int blockBytes() { return BYTES; }
+    @Override public DType storage() { return DType.U8; }
+    @Override public boolean readableAsFloat() { return true; }
+    @Override public String toString() { return name(); }
+
+    static float scale(MemorySegment w, long block) {
+        return Float.float16ToFloat(w.get(I16_LE, block));
+    }
+
+    private static FloatVector scaleVector(MemorySegment w, long block) {
+        return FloatVector.broadcast(F, Float.float16ToFloat(w.get(I16_LE, block)));
+    }
+
+    /** {@link Simd#LANES} int8 weights at byte {@code offset}, as floats. */
+    private static FloatVector quants(MemorySegment w, long offset) {
+        return (FloatVector) ByteVector.fromMemorySegment(B, w, offset, LE).convertShape(VectorOperators.B2F, F, 0);
+    }
+
+    @Override
+    public void dequantize(MemorySegment data, long byteOffset, int n, float[] dst, int dstOffset) {
+        if (n % BLOCK != 0) throw new IllegalArgumentException("Q8_0 dequantizes whole blocks of 32, not " + n);
+        for (int b = 0; b < n / BLOCK; b++) {
+            long block = byteOffset + (long) BYTES * b;
+            FloatVector d = scaleVector(data, block);
+            // q·d is exact in float (8 + 11 significant bits), as in GGML's dequantize_row_q8_0.
+            for (int h = 0; h < BLOCK; h += LANES) quants(data, block + 2 + h).mul(d).intoArray(dst, dstOffset + BLOCK * b + h);
+        }
+    }
+
+    @Override
+    public float get(MemorySegment data, long index) {
+        long block = index / BLOCK * BYTES;
+        return data.get(ValueLayout.JAVA_BYTE, block + 2 + index % BLOCK) * scale(data, block);
+    }
+
+    @Override
+    public void dotRows(MemorySegment w, int k, int row0, int row1, float[] x, float[] out, int outOffset) {
+        if (FOUR_ROWS) dot4(w, k, row0, row1, x, out, outOffset);
+        else dot2(w, k, row0, row1, x, out, outOffset);
+    }
+
+    private static void dot4(MemorySegment w, int k, int row0, int row1, float[] x, float[] out, int outOffset) {
+        long rowBytes = (long) k / BLOCK * BYTES;
+        int blocks = k / BLOCK;
+        int last = row1 - 1;
+        for (int j = row0; j < row1; j += 4) {
+            long r0 = j * rowBytes;
+            long r1 = Math.min(j + 1, last) * rowBytes;
+            long r2 = Math.min(j + 2, last) * rowBytes;
+            long r3 = Math.min(j + 3, last) * rowBytes;
+            FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0;
+            for (int b = 0; b < blocks; b++) {
+                long o = (long) BYTES * b;
+                // Σ q·x over the block, then one FMA with the block's scale.
+                FloatVector t0 = FloatVector.zero(F), t1 = t0, t2 = t0, t3 = t0;
+                for (int h = 0; h < BLOCK; h += LANES) {
+                    FloatVector v = FloatVector.fromArray(F, x, BLOCK * b + h);
+                    t0 = quants(w, r0 + o + 2 + h).fma(v, t0);
+                    t1 = quants(w, r1 + o + 2 + h).fma(v, t1);
+                    t2 = quants(w, r2 + o + 2 + h).fma(v, t2);
+                    t3 = quants(w, r3 + o + 2 + h).fma(v, t3);
+                }
+                s0 = t0.fma(scaleVector(w, r0 + o), s0);
+                s1 = t1.fma(scaleVector(w, r1 + o), s1);
+                s2 = t2.fma(scaleVector(w, r2 + o), s2);
+                s3 = t3.fma(scaleVector(w, r3 + o), s3);
+            }
+            Rows.store4(out, outOffset, j, row1, s0.reduceLanes(VectorOperators.ADD), s1.reduceLanes(VectorOperators.ADD),
+                    s2.reduceLanes(VectorOperators.ADD), s3.reduceLanes(VectorOperators.ADD));
+        }
+    }
+
+    private static void dot2(MemorySegment w, int k, int row0, int row1, float[] x, float[] out, int outOffset) {
+        long rowBytes = (long) k / BLOCK * BYTES;
+        int blocks = k / BLOCK;
+        int last = row1 - 1;
+        for (int j = row0; j < row1; j += 2) {
+            long r0 = j * rowBytes;
+            long r1 = Math.min(j + 1, last) * rowBytes;
+            FloatVector s0 = FloatVector.zero(F), s1 = s0;
+            for (int b = 0; b < blocks; b++) {
+                long o = (long) BYTES * b;
+                FloatVector t0 = FloatVector.zero(F), t1 = t0;
+                for (int h = 0; h < BLOCK; h += LANES) {
+                    FloatVector v = FloatVector.fromArray(F, x, BLOCK * b + h);
+                    t0 = quants(w, r0 + o + 2 + h).fma(v, t0);
+                    t1 = quants(w, r1 + o + 2 + h).fma(v, t1);
+                }
+                s0 = t0.fma(scaleVector(w, r0 + o), s0);
+                s1 = t1.fma(scaleVector(w, r1 + o), s1);
+            }
+            Rows.store2(out, outOffset, j, row1, s0.reduceLanes(VectorOperators.ADD), s1.reduceLanes(VectorOperators.ADD));
+        }
+    }
+
+    /**
+     * Quantizes {@code src[srcOffset..+n]} (n a multiple of 32) into blocks at {@code dst[dstOffset..]}
+     * exactly as GGML's {@code quantize_row_q8_0_ref}: {@code d = amax/127} in float,
+     * {@code q = roundf(x·(1/d))} (half away from zero), and the scale stored as
+     * {@code fp16(d)}, round to nearest even; dequantization then uses the f16 scale.
+     */
+    @Override
+    public void quantize(float[] src, int srcOffset, int n, MemorySegment dst, long dstOffset) {
+        if (n % BLOCK != 0) throw new IllegalArgumentException(name() + " quantizes whole blocks of 32, not " + n);
+        for (int b = 0; b < n / BLOCK; b++) {
+            int base = srcOffset + BLOCK * b;
+            long block = dstOffset + (long) BYTES * b;
+            float amax = 0f;
+            for (int j = 0; j < BLOCK; j++) {
+                float a = Math.abs(src[base + j]);
+                amax = amax > a ? amax : a;   // GGML's MAX(amax, fabsf(v))
+            }
+            float d = amax / 127;
+            float id = d != 0f ? 1.0f / d : 0f;
+            dst.set(I16_LE, block, Float.floatToFloat16(d));
+            for (int j = 0; j < BLOCK; j++) {
+                dst.set(ValueLayout.JAVA_BYTE, block + 2 + j, (byte) roundHalfAwayFromZero(src[base + j] * id));
+            }
+        }
+    }
+
+    /** C's {@code roundf}: exact, via double (|x| + 0.5 cannot round there for a float x). */
+    static int roundHalfAwayFromZero(float x) {
+        return (int) Math.copySign(Math.floor(Math.abs((double) x) + 0.5), x);
+    }
+}
