@@ -1,7 +1,10 @@
 package dev.casa.core.kernels;
 
 import dev.casa.core.tensor.DType;
+import dev.casa.core.tensor.GgmlBlocks;
+import dev.casa.core.tensor.Quantizer;
 import dev.casa.core.tensor.Tensor;
+import dev.casa.core.tensor.WeightFormat;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -43,6 +46,16 @@ class MatmulTest {
             {257, 33, 100}, {17, 1000, 7}, {33, 257, 1000}, {7, 2100, 17}, {100, 17, 1000},
     };
 
+    /**
+     * {M, N, K} for the block formats (K a multiple of 32): M = 1..5 and 37 (GEMV and GEMM), N off
+     * every row group and tile, K of one block, a few blocks, around KC (384) and K_CHUNK (1024), and 4096.
+     */
+    private static final int[][] BLOCK_SHAPES = {
+            {1, 1, 32}, {1, 7, 64}, {1, 33, 96}, {1, 257, 4096}, {1, 100, 416}, {1, 3, 1056},
+            {2, 17, 32}, {3, 33, 96}, {4, 100, 1056}, {2, 9, 4096},
+            {5, 3, 64}, {5, 37, 384}, {37, 100, 96}, {37, 257, 800}, {37, 5, 4096}, {9, 70, 1056},
+    };
+
     @AfterAll
     static void closePools() {
         ONE.close();
@@ -68,6 +81,44 @@ class MatmulTest {
             }
         }
         assertEquals(SHAPES.length * 12, cases);
+    }
+
+    @Test
+    void blockFormatsMatchScalarOracleForEveryShapeAndThreadCount() {
+        Random rnd = new Random(17);
+        int cases = 0;
+        for (int[] s : BLOCK_SHAPES) {
+            Tensor f32 = Tensor.ofFloats("w", randoms(s[1] * s[2], rnd), s[1], s[2]);
+            for (WeightFormat format : WeightFormat.quantizedFormats()) {
+                Tensor w = Quantizer.quantize(f32, format);
+                for (boolean withBias : new boolean[] {false, true}) {
+                    for (ThreadPool pool : new ThreadPool[] {ONE, TWO}) {
+                        int aOffset = withBias ? 3 : 0;
+                        int cOffset = withBias ? 5 : 0;
+                        check(pool, s[0], w, withBias ? randoms(s[1], rnd) : null, aOffset, cOffset, rnd);
+                        cases++;
+                    }
+                }
+            }
+        }
+        assertEquals(BLOCK_SHAPES.length * 8, cases);
+    }
+
+    @Test
+    void blockFormatsReadMemoryMappedWeights(@TempDir Path dir) throws IOException {
+        Random rnd = new Random(8);
+        for (WeightFormat format : WeightFormat.quantizedFormats()) {
+            int n = 70, k = 320;
+            Tensor heap = Quantizer.quantize(Tensor.ofFloats("w", randoms(n * k, rnd), n, k), format);
+            Path file = dir.resolve("w-" + format + ".bin");
+            Files.write(file, heap.data().toArray(ValueLayout.JAVA_BYTE));
+            try (Arena arena = Arena.ofShared();
+                 FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+                MemorySegment mapped = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), arena);
+                Tensor w = new Tensor("mapped", format, new long[] {n, k}, mapped);
+                for (int m : new int[] {1, 3, 40}) check(TWO, m, w, randoms(n, rnd), 1, 2, rnd);
+            }
+        }
     }
 
     @Test
@@ -132,7 +183,7 @@ class MatmulTest {
         float[] c = new float[cOffset + m * n + 3];
         Arrays.fill(c, Float.NaN);
         Matmul.matmul(pool, a, aOffset, m, w, bias, c, cOffset);
-        String where = w.dtype() + " M=" + m + " N=" + n + " K=" + k + " bias=" + (bias != null)
+        String where = w.format() + " M=" + m + " N=" + n + " K=" + k + " bias=" + (bias != null)
                 + " threads=" + pool.threads();
         for (int i = 0; i < cOffset; i++) assertTrue(Float.isNaN(c[i]), "wrote before C: " + where);
         for (int i = cOffset + m * n; i < c.length; i++) assertTrue(Float.isNaN(c[i]), "wrote after C: " + where);
@@ -160,6 +211,9 @@ class MatmulTest {
     /** Independent decoding of one weight from its little-endian bytes. */
     private static float weightAt(Tensor w, long index) {
         MemorySegment d = w.data();
+        if (w.format() == WeightFormat.Q8_0 || w.format() == WeightFormat.Q4_0) {
+            return GgmlBlocks.weight(d, index, w.format() == WeightFormat.Q4_0);
+        }
         return switch (w.dtype()) {
             case F32 -> d.get(F32_LE, 4 * index);
             case BF16 -> Float.intBitsToFloat((d.get(I16_LE, 2 * index) & 0xFFFF) << 16);
