@@ -2,7 +2,6 @@ package dev.casa.bench.kernels;
 
 import dev.casa.core.kernels.Matmul;
 import dev.casa.core.kernels.ThreadPool;
-import dev.casa.core.tensor.DType;
 import dev.casa.core.tensor.Tensor;
 
 import java.lang.foreign.Arena;
@@ -26,10 +25,10 @@ public final class MatmulCpuTime {
         int[][] gemm = {{256, 2560, 7040}, {729, 1152, 4304}, {1024, 1024, 1024}};
         int[][] gemv = {{2560, 7040}, {7040, 2560}};
         try (ThreadPool pool = new ThreadPool(1); Arena arena = Arena.ofShared()) {
-            for (String dt : new String[] {"F32", "BF16"}) {
+            for (String dt : args.length > 1 ? args[1].split(",") : new String[] {"F32", "BF16", "Q8_0", "Q4_0"}) {
                 for (int[] s : gemm) {
                     int m = s[0], k = s[1], n = s[2];
-                    Tensor w = MatmulBench.offHeapWeight(arena, DType.valueOf(dt), n, k);
+                    Tensor w = MatmulBench.offHeapWeight(arena, dt, n, k);
                     double[] t = time(pool, mx, MatmulBench.randomFloats(m * k, 1), m, w, reps);
                     double gf = 2.0 * m * n * k / 1e9;
                     System.out.printf("gemm M=%d K=%d N=%d %4s 1 thread: wall best %6.1f median %6.1f GFLOP/s;"
@@ -38,9 +37,9 @@ public final class MatmulCpuTime {
                 }
                 for (int[] s : gemv) {
                     int n = s[0], k = s[1];
-                    Tensor w = MatmulBench.offHeapWeight(arena, DType.valueOf(dt), n, k);
+                    Tensor w = MatmulBench.offHeapWeight(arena, dt, n, k);
                     double[] t = time(pool, mx, MatmulBench.randomFloats(k, 2), 1, w, reps * 5);
-                    double gb = (double) n * k * w.dtype().byteSize() / 1e9;
+                    double gb = w.data().byteSize() / 1e9;
                     System.out.printf("gemv W=%dx%d %4s 1 thread: wall best %6.1f median %6.1f GB/s;"
                             + " thread CPU time best %6.1f median %6.1f GB/s%n", n, k, dt,
                             gb / t[0], gb / t[1], gb / t[2], gb / t[3]);

@@ -9,6 +9,7 @@ import jdk.incubator.vector.VectorOperators;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 
 import static dev.casa.core.tensor.Simd.F;
 import static dev.casa.core.tensor.Simd.I;
@@ -74,36 +75,29 @@ final class F16Format implements WeightFormat {
         return bits.or(sign).reinterpretAsFloats();
     }
 
-    /** 4 rows at a time, like {@link F32Format#dotRows}. */
+    /**
+     * Widens 4 row pieces of {@link Rows#CHUNK} weights into a small float panel (L1), then dots
+     * the panel: the exact F16 conversion is a dozen vector operations, and C2 stops inlining
+     * once a method's IR passes a fixed node count, so even two rows converted inside the dot loop
+     * were not fully inlined (boxed vectors, ~10x slower). Here each loop holds one conversion.
+     */
     @Override
     public void dotRows(MemorySegment w, int k, int row0, int row1, float[] x, float[] out, int outOffset) {
         long rowBytes = 2L * k;
         int last = row1 - 1;
-        for (int j = row0; j < row1; j += 4) {
-            long r0 = j * rowBytes;
-            long r1 = Math.min(j + 1, last) * rowBytes;
-            long r2 = Math.min(j + 2, last) * rowBytes;
-            long r3 = Math.min(j + 3, last) * rowBytes;
-            FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0;
-            int vec = k & -LANES;
-            for (int i = 0; i < vec; i += LANES) {
-                FloatVector v = FloatVector.fromArray(F, x, i);
-                long o = 2L * i;
-                s0 = load(w, r0 + o).fma(v, s0);
-                s1 = load(w, r1 + o).fma(v, s1);
-                s2 = load(w, r2 + o).fma(v, s2);
-                s3 = load(w, r3 + o).fma(v, s3);
+        int span = Rows.span(row0, row1, 4);
+        float[] panel = Rows.panel();
+        float[] d = Rows.partials();
+        for (int first = row0; first < row0 + span; first++) {
+            Arrays.fill(d, 0, 4, 0f);
+            for (int k0 = 0; k0 < k; k0 += Rows.CHUNK) {
+                int kc = Math.min(Rows.CHUNK, k - k0);
+                for (int q = 0; q < 4; q++) {
+                    dequantize(w, Rows.offset(first, q, span, last, rowBytes) + 2L * k0, kc, panel, q * Rows.CHUNK);
+                }
+                Rows.dotPanel(panel, x, k0, kc, d);
             }
-            float d0 = s0.reduceLanes(VectorOperators.ADD), d1 = s1.reduceLanes(VectorOperators.ADD);
-            float d2 = s2.reduceLanes(VectorOperators.ADD), d3 = s3.reduceLanes(VectorOperators.ADD);
-            for (int i = vec; i < k; i++) {
-                float v = x[i];
-                d0 += scalar(w, r0, i) * v;
-                d1 += scalar(w, r1, i) * v;
-                d2 += scalar(w, r2, i) * v;
-                d3 += scalar(w, r3, i) * v;
-            }
-            Rows.store4(out, outOffset, j, row1, d0, d1, d2, d3);
+            Rows.store(out, outOffset, first, span, last, d, 4);
         }
     }
 }

@@ -28,8 +28,9 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * Matmul against a plain scalar oracle written here: weights decoded from their raw bytes by this
- * test, products summed in double. The bound is the standard float summation error
- * {@code |err| ≤ c·K·eps·Σ|a·w|} (eps = 2^-24) with c = 2, plus the rounding of the bias add.
+ * test (Q8_0/Q4_0 by {@link GgmlBlocks}), products summed in double. The bound is the standard
+ * float summation error {@code |err| ≤ c·K·eps·Σ|a·w|} (eps = 2^-24) with c = 2, plus the
+ * rounding of the bias add.
  */
 class MatmulTest {
     private static final ThreadPool ONE = new ThreadPool(1);
@@ -194,6 +195,10 @@ class MatmulTest {
                     double p = (double) a[aOffset + i * k + kk] * weightAt(w, (long) j * k + kk);
                     sum += p;
                     magnitude += Math.abs(p);
+                    // Q4_0's kernel sums q·x from −8·Σx (see Q4_0Format.prepare): its rounding scales with 8·|d·x|.
+                    if (w.format() == WeightFormat.Q4_0) {
+                        magnitude += 8 * Math.abs(a[aOffset + i * k + kk] * GgmlBlocks.scale(w.data(), (long) j * k + kk, true));
+                    }
                 }
                 if (bias != null) {
                     sum += bias[j];

@@ -27,6 +27,14 @@ public final class GgmlBlocks {
         return (q - 8) * d;
     }
 
+    /** The f16 scale of the block holding weight {@code index}. */
+    public static float scale(MemorySegment data, long index, boolean q4) {
+        long block = index / 32 * (q4 ? 18 : 34);
+        int lo = data.get(ValueLayout.JAVA_BYTE, block) & 0xFF;
+        int hi = data.get(ValueLayout.JAVA_BYTE, block + 1) & 0xFF;
+        return Float.float16ToFloat((short) (lo | hi << 8));
+    }
+
     /** One Q8_0 block of {@code x[off..off+32)}: 34 bytes. */
     public static byte[] q8(float[] x, int off) {
         float amax = 0;
