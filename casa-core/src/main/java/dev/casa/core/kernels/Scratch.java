@@ -8,12 +8,8 @@ package dev.casa.core.kernels;
 final class Scratch {
     private static final ThreadLocal<Scratch> PER_THREAD = ThreadLocal.withInitial(Scratch::new);
 
-    /** Dot products of one GEMV step. */
-    final float[] dots = new float[8];
-    /** The activation row of an M = 1 GEMV laid out for the weight format (shared with the workers); grows. */
-    private float[] prepared = new float[0];
-    /** Dequantized weight row pieces of an M = 2..4 GEMV. */
-    private float[] gemvPanel;
+    /** The activation rows of a GEMV laid out for the weight format (shared with the workers); grow. */
+    private final float[][] prepared = new float[Gemv.MAX_ROWS][0];
     /** All of A packed for one GEMM called from this thread (shared with the workers); grows. */
     private float[] packedA = new float[0];
     /** Packed block of W: {@code NC} output features in panels of {@code NR}, {@code KC} deep. */
@@ -29,14 +25,12 @@ final class Scratch {
         return packedA;
     }
 
-    float[] prepared(int size) {
-        if (prepared.length < size) prepared = new float[size];
+    /** {@code rows} buffers of at least {@code size} floats (the same array object each call). */
+    float[][] prepared(int rows, int size) {
+        for (int i = 0; i < rows; i++) {
+            if (prepared[i].length < size) prepared[i] = new float[size];
+        }
         return prepared;
-    }
-
-    float[] gemvPanel(int size) {
-        if (gemvPanel == null || gemvPanel.length < size) gemvPanel = new float[size];
-        return gemvPanel;
     }
 
     static Scratch get() { return PER_THREAD.get(); }
