@@ -7,7 +7,7 @@ Limits used for the ratios: 200 GFLOP/s FP32 FMA peak and 30 GB/s read bandwidth
 import json
 import sys
 
-BYTES = {"F32": 4, "BF16": 2, "F16": 2}
+BYTES = {"F32": 4, "BF16": 2, "F16": 2, "Q8_0": 34 / 32, "Q4_0": 18 / 32}
 
 for r in json.load(open(sys.argv[1])):
     p = r["params"]

@@ -15,7 +15,7 @@ import java.util.Arrays;
  * are not whole blocks stay in their element format (see {@link Quantizer#canQuantize}).
  *
  * <p>The matmul kernels dispatch on this type only: {@link #dequantize} feeds the packed GEMM
- * panels and the M = 2..4 GEMV, {@link #dotRows} is the decode (M = 1) GEMV.
+ * panels (prefill, vision), {@link #prepare} and {@link #dotRows} are the decode GEMV.
  */
 public sealed interface WeightFormat permits F32Format, F16Format, Bf16Format, Q8_0Format, Q4_0Format, RawFormat {
 
