@@ -173,9 +173,10 @@ final class Q4_0Format implements WeightFormat {
     @Override
     public void quantize(float[] src, int srcOffset, int n, MemorySegment dst, long dstOffset) {
         if (n % BLOCK != 0) throw new IllegalArgumentException(name() + " quantizes whole blocks of 32, not " + n);
+        byte[] out = new byte[n / BLOCK * BYTES];   // built on the heap, copied once: per-byte segment stores are slow
         for (int b = 0; b < n / BLOCK; b++) {
             int base = srcOffset + BLOCK * b;
-            long block = dstOffset + (long) BYTES * b;
+            int block = BYTES * b;
             float amax = 0f, max = 0f;
             for (int j = 0; j < BLOCK; j++) {
                 float v = src[base + j];
@@ -186,12 +187,16 @@ final class Q4_0Format implements WeightFormat {
             }
             float d = max / -8;
             float id = d != 0f ? 1.0f / d : 0f;
-            dst.set(I16_LE, block, Float.floatToFloat16(d));
+            short h = Float.floatToFloat16(d);
+            out[block] = (byte) h;
+            out[block + 1] = (byte) (h >> 8);
             for (int j = 0; j < BLOCK / 2; j++) {
+                // C's (int8_t) cast truncates toward zero, as Java's (int) does; x·id + 8.5 is in [0.5, 16.5].
                 int q0 = Math.min(15, (int) (src[base + j] * id + 8.5f));
                 int q1 = Math.min(15, (int) (src[base + BLOCK / 2 + j] * id + 8.5f));
-                dst.set(ValueLayout.JAVA_BYTE, block + 2 + j, (byte) (q0 | q1 << 4));
+                out[block + 2 + j] = (byte) (q0 | q1 << 4);
             }
         }
+        MemorySegment.copy(out, 0, dst, ValueLayout.JAVA_BYTE, dstOffset, out.length);
     }
 }

@@ -149,9 +149,10 @@ final class Q8_0Format implements WeightFormat {
     @Override
     public void quantize(float[] src, int srcOffset, int n, MemorySegment dst, long dstOffset) {
         if (n % BLOCK != 0) throw new IllegalArgumentException(name() + " quantizes whole blocks of 32, not " + n);
+        byte[] out = new byte[n / BLOCK * BYTES];   // built on the heap, copied once: per-byte segment stores are slow
         for (int b = 0; b < n / BLOCK; b++) {
             int base = srcOffset + BLOCK * b;
-            long block = dstOffset + (long) BYTES * b;
+            int block = BYTES * b;
             float amax = 0f;
             for (int j = 0; j < BLOCK; j++) {
                 float a = Math.abs(src[base + j]);
@@ -159,11 +160,12 @@ final class Q8_0Format implements WeightFormat {
             }
             float d = amax / 127;
             float id = d != 0f ? 1.0f / d : 0f;
-            dst.set(I16_LE, block, Float.floatToFloat16(d));
-            for (int j = 0; j < BLOCK; j++) {
-                dst.set(ValueLayout.JAVA_BYTE, block + 2 + j, (byte) roundHalfAwayFromZero(src[base + j] * id));
-            }
+            short h = Float.floatToFloat16(d);
+            out[block] = (byte) h;
+            out[block + 1] = (byte) (h >> 8);
+            for (int j = 0; j < BLOCK; j++) out[block + 2 + j] = (byte) roundHalfAwayFromZero(src[base + j] * id);
         }
+        MemorySegment.copy(out, 0, dst, ValueLayout.JAVA_BYTE, dstOffset, out.length);
     }
 
     /** C's {@code roundf}: exact, via double (|x| + 0.5 cannot round there for a float x). */
