@@ -24,6 +24,8 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
@@ -64,6 +66,43 @@ public class GemvBandwidthBench {
         public void reset() { bytes = 0; }
     }
 
+    /**
+     * The same bytes and the CPU time all the benchmark's threads (caller and pool workers) spent,
+     * per iteration. On a shared machine {@code busyBytes / busyNs × threads} estimates what the
+     * threads read while they ran (GB/s on busy cores; {@code scripts/jmh_rates.py} prints it).
+     */
+    @State(Scope.Thread)
+    @AuxCounters(AuxCounters.Type.EVENTS)
+    public static class Busy {
+        public long busyBytes;
+        public long busyNs;
+        long[] workers;
+
+        @Setup(Level.Iteration)
+        public void reset() {
+            busyBytes = 0;
+            busyNs = 0;
+        }
+
+        long cpuNow() {
+            ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+            long t = mx.getCurrentThreadCpuTime();
+            for (long id : workers) t += Math.max(0, mx.getThreadCpuTime(id));
+            return t;
+        }
+    }
+
+    /** The ids of the pool's worker threads (named casa-worker-*), created after {@code before}. */
+    static long[] workerIds(java.util.Set<Long> before) {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.getName().startsWith("casa-worker-") && !before.contains(t.threadId()))
+                .mapToLong(Thread::threadId).toArray();
+    }
+
+    static java.util.Set<Long> threadIds() {
+        return new java.util.HashSet<>(Thread.getAllStackTraces().keySet().stream().map(Thread::threadId).toList());
+    }
+
     @State(Scope.Benchmark)
     public static class Weights {
         /** Output features (N) x input features (K): Helium-2B's MLP projections. */
@@ -83,15 +122,18 @@ public class GemvBandwidthBench {
         float[] x;
         float[] y;
         int next;
+        long[] workers;
 
         @Setup(Level.Trial)
         public void setUp() {
             printMachine();
             String[] d = weight.split("x");
             int n = Integer.parseInt(d[0]), k = Integer.parseInt(d[1]);
+            java.util.Set<Long> before = threadIds();
             pool = new ThreadPool(threads);
             x = MatmulBench.randomFloats(k, 2);
             y = new float[n];
+            workers = workerIds(before);
             copies = copies(WeightFormat.named(format), n, k, totalMB);
             matrixBytes = copies[0].data().byteSize();
             System.out.printf("%s %s: %d copies of %.1f MB%n", format, weight, copies.length, matrixBytes / 1e6);
@@ -111,11 +153,14 @@ public class GemvBandwidthBench {
         ThreadPool pool;
         MemorySegment[] buffers;
         int next;
+        long[] workers;
 
         @Setup(Level.Trial)
         public void setUp() {
             printMachine();
+            java.util.Set<Long> before = threadIds();
             pool = new ThreadPool(threads);
+            workers = workerIds(before);
             // 16 buffers of totalMB/16 each, filled so no page is shared or zero-mapped.
             buffers = new MemorySegment[16];
             long size = (long) totalMB << 20 >> 4;
@@ -145,13 +190,16 @@ public class GemvBandwidthBench {
         float[] x;
         float[] y;
         int next;
+        long[] workers;
 
         @Setup(Level.Trial)
         public void setUp() {
             printMachine();
             String[] d = weight.split("x");
             int n = Integer.parseInt(d[0]), k = Integer.parseInt(d[1]);
+            java.util.Set<Long> before = threadIds();
             pool = new ThreadPool(threads);
+            workers = workerIds(before);
             x = MatmulBench.randomFloats(k, 2);
             y = new float[n];
             copies = copies(WeightFormat.Q8_0, n, k, totalMB);
@@ -184,26 +232,36 @@ public class GemvBandwidthBench {
 
     /** The rejected design: activations quantized to int8 per block, integer dot (Q8_0 only). */
     @Benchmark
-    public float[] gemvInt8Activations(Q8Weights s, Bytes b) {
+    public float[] gemvInt8Activations(Q8Weights s, Bytes b, Busy busy) {
         Tensor w = s.copies[s.next];
         s.next = (s.next + 1) % s.copies.length;
+        busy.workers = s.workers;
+        long c0 = busy.cpuNow();
         Q8Int8Activations.gemv(s.pool, w, s.x, s.y);
+        busy.busyNs += busy.cpuNow() - c0;
+        busy.busyBytes += s.matrixBytes;
         b.bytes += s.matrixBytes;
         return s.y;
     }
 
     @Benchmark
-    public float[] gemv(Weights s, Bytes b) {
+    public float[] gemv(Weights s, Bytes b, Busy busy) {
         Tensor w = s.copies[s.next];
         s.next = (s.next + 1) % s.copies.length;
+        busy.workers = s.workers;
+        long c0 = busy.cpuNow();
         Matmul.matmul(s.pool, s.x, 0, 1, w, null, s.y, 0);
+        busy.busyNs += busy.cpuNow() - c0;
+        busy.busyBytes += s.matrixBytes;
         b.bytes += s.matrixBytes;
         return s.y;
     }
 
     /** Sums one buffer with vector loads, split over the pool in 1 MB pieces claimed dynamically (like the GEMV's row ranges). */
     @Benchmark
-    public float probe(Probe s, Bytes b) {
+    public float probe(Probe s, Bytes b, Busy busy) {
+        busy.workers = s.workers;
+        long c0 = busy.cpuNow();
         MemorySegment buf = s.buffers[s.next];
         s.next = (s.next + 1) % s.buffers.length;
         int pieces = (int) (buf.byteSize() >> 20);
@@ -214,6 +272,8 @@ public class GemvBandwidthBench {
             for (int p; (p = piece.getAndIncrement()) < pieces; ) sum += readPiece(buf, (long) p << 20, 1L << 20);
             sums[chunk] = sum;
         });
+        busy.busyNs += busy.cpuNow() - c0;
+        busy.busyBytes += buf.byteSize();
         b.bytes += buf.byteSize();
         return sums[0];
     }
