@@ -104,6 +104,7 @@ final class Bf16Format implements WeightFormat {
             long r6 = Rows.offset(first, 6, span, last, rowBytes);
             long r7 = Rows.offset(first, 7, span, last, rowBytes);
             dot8(w, r0, r1, r2, r3, r4, r5, r6, r7, x, vec, d);
+            Rows.reduce(d, 8);
             if (vec < k) {
                 d[0] += tail(w, r0, vec, k, x);
                 d[1] += tail(w, r1, vec, k, x);
@@ -149,13 +150,13 @@ final class Bf16Format implements WeightFormat {
             IntVector p7 = IntVector.fromMemorySegment(I, w, r7 + o, LE);
             s7 = p7.and(HIGH_HALF).reinterpretAsFloats().fma(xo, p7.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(xe, s7));
         }
-        d[0] = s0.reduceLanes(VectorOperators.ADD);
-        d[1] = s1.reduceLanes(VectorOperators.ADD);
-        d[2] = s2.reduceLanes(VectorOperators.ADD);
-        d[3] = s3.reduceLanes(VectorOperators.ADD);
-        d[4] = s4.reduceLanes(VectorOperators.ADD);
-        d[5] = s5.reduceLanes(VectorOperators.ADD);
-        d[6] = s6.reduceLanes(VectorOperators.ADD);
-        d[7] = s7.reduceLanes(VectorOperators.ADD);
+        s0.intoArray(d, 0);
+        s1.intoArray(d, 1 * LANES);
+        s2.intoArray(d, 2 * LANES);
+        s3.intoArray(d, 3 * LANES);
+        s4.intoArray(d, 4 * LANES);
+        s5.intoArray(d, 5 * LANES);
+        s6.intoArray(d, 6 * LANES);
+        s7.intoArray(d, 7 * LANES);
     }
 }

@@ -56,6 +56,7 @@ final class F32Format implements WeightFormat {
             long r2 = Rows.offset(first, 2, span, last, rowBytes);
             long r3 = Rows.offset(first, 3, span, last, rowBytes);
             dot4(w, r0, r1, r2, r3, x, vec, d);
+            Rows.reduce(d, 4);
             for (int i = vec; i < k; i++) {
                 float v = x[i];
                 long o = 4L * i;
@@ -79,9 +80,9 @@ final class F32Format implements WeightFormat {
             s2 = load(w, r2 + o).fma(v, s2);
             s3 = load(w, r3 + o).fma(v, s3);
         }
-        d[0] = s0.reduceLanes(VectorOperators.ADD);
-        d[1] = s1.reduceLanes(VectorOperators.ADD);
-        d[2] = s2.reduceLanes(VectorOperators.ADD);
-        d[3] = s3.reduceLanes(VectorOperators.ADD);
+        s0.intoArray(d, 0);
+        s1.intoArray(d, 1 * LANES);
+        s2.intoArray(d, 2 * LANES);
+        s3.intoArray(d, 3 * LANES);
     }
 }

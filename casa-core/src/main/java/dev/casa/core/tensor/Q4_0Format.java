@@ -137,6 +137,7 @@ final class Q4_0Format implements WeightFormat {
         float[] d = Rows.partials();
         for (int first = row0; first < row0 + span; first++) {
             dot2(w, Rows.offset(first, 0, span, last, rowBytes), Rows.offset(first, 1, span, last, rowBytes), x, blocks, d);
+            Rows.reduce(d, 2);
             Rows.store(out, outOffset, first, span, last, d, 2);
         }
     }
@@ -160,8 +161,8 @@ final class Q4_0Format implements WeightFormat {
             s0 = t0.fma(scaleVector(w, r0 + o), s0);
             s1 = t1.fma(scaleVector(w, r1 + o), s1);
         }
-        d[0] = s0.reduceLanes(VectorOperators.ADD);
-        d[1] = s1.reduceLanes(VectorOperators.ADD);
+        s0.intoArray(d, 0);
+        s1.intoArray(d, 1 * LANES);
     }
 
     /**

@@ -95,6 +95,7 @@ final class Q8_0Format implements WeightFormat {
             } else {
                 dot2(w, r0, r1, x, blocks, d);
             }
+            Rows.reduce(d, streams);
             Rows.store(out, outOffset, first, span, last, d, streams);
         }
     }
@@ -117,10 +118,10 @@ final class Q8_0Format implements WeightFormat {
             s2 = t2.fma(scaleVector(w, r2 + o), s2);
             s3 = t3.fma(scaleVector(w, r3 + o), s3);
         }
-        d[0] = s0.reduceLanes(VectorOperators.ADD);
-        d[1] = s1.reduceLanes(VectorOperators.ADD);
-        d[2] = s2.reduceLanes(VectorOperators.ADD);
-        d[3] = s3.reduceLanes(VectorOperators.ADD);
+        s0.intoArray(d, 0);
+        s1.intoArray(d, 1 * LANES);
+        s2.intoArray(d, 2 * LANES);
+        s3.intoArray(d, 3 * LANES);
     }
 
     private static void dot2(MemorySegment w, long r0, long r1, float[] x, int blocks, float[] d) {
@@ -136,8 +137,8 @@ final class Q8_0Format implements WeightFormat {
             s0 = t0.fma(scaleVector(w, r0 + o), s0);
             s1 = t1.fma(scaleVector(w, r1 + o), s1);
         }
-        d[0] = s0.reduceLanes(VectorOperators.ADD);
-        d[1] = s1.reduceLanes(VectorOperators.ADD);
+        s0.intoArray(d, 0);
+        s1.intoArray(d, 1 * LANES);
     }
 
     /**

@@ -13,7 +13,7 @@ final class Rows {
     /** Weights per row piece of a {@link #panel}. */
     static final int CHUNK = 1024;
 
-    private static final ThreadLocal<float[]> PARTIALS = ThreadLocal.withInitial(() -> new float[16]);
+    private static final ThreadLocal<float[]> PARTIALS = ThreadLocal.withInitial(() -> new float[8 * LANES]);
     private static final ThreadLocal<float[]> PANEL = ThreadLocal.withInitial(() -> new float[4 * CHUNK]);
 
     /*
@@ -39,13 +39,27 @@ final class Rows {
         for (int q = 0; q < streams && first + q * span <= last; q++) out[outOffset + first + q * span] = d[q];
     }
 
-    /** This thread's buffer for the dot products of one row group (the kernels fill it, the caller stores). */
+    /**
+     * Sums, in lane order, the accumulator lanes the vector part of a kernel stored for each of
+     * {@code streams} rows ({@code d[q·LANES ..]}), into {@code d[q]}. Not {@code reduceLanes}:
+     * C2's intrinsic adds the lanes in a tree, the interpreter and C1 in order, so a kernel
+     * warming up mid-run would give different bits for the same input.
+     */
+    static void reduce(float[] d, int streams) {
+        for (int q = 0; q < streams; q++) {
+            float sum = 0;
+            for (int l = 0; l < LANES; l++) sum += d[q * LANES + l];
+            d[q] = sum;   // region q ≥ 1 starts at index LANES > q: nothing unread is overwritten
+        }
+    }
+
+    /** This thread's buffer for the dot products of one row group: {@code 8·LANES} floats (the kernels fill it, the caller stores). */
     static float[] partials() { return PARTIALS.get(); }
 
     /** This thread's panel of 4 widened row pieces, {@code CHUNK} floats apart. */
     static float[] panel() { return PANEL.get(); }
 
-    /** {@code d[q] += panel[q*CHUNK .. +k] · x[x0 .. +k]} for the 4 panel rows. */
+    /** {@code d[q] += panel[q*CHUNK .. +k] · x[x0 .. +k]} for the 4 panel rows; {@code d} holds {@code 8·LANES} floats, {@code d[4 ..]} is scratch. */
     static void dotPanel(float[] panel, float[] x, int x0, int k, float[] d) {
         FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0;
         int vec = k & -LANES;
@@ -56,19 +70,16 @@ final class Rows {
             s2 = FloatVector.fromArray(F, panel, 2 * CHUNK + i).fma(v, s2);
             s3 = FloatVector.fromArray(F, panel, 3 * CHUNK + i).fma(v, s3);
         }
-        float d0 = s0.reduceLanes(VectorOperators.ADD), d1 = s1.reduceLanes(VectorOperators.ADD);
-        float d2 = s2.reduceLanes(VectorOperators.ADD), d3 = s3.reduceLanes(VectorOperators.ADD);
-        for (int i = vec; i < k; i++) {
-            float v = x[x0 + i];
-            d0 += panel[i] * v;
-            d1 += panel[CHUNK + i] * v;
-            d2 += panel[2 * CHUNK + i] * v;
-            d3 += panel[3 * CHUNK + i] * v;
+        // Lanes of row q at d[(q + 1)·LANES ..], clear of d[0..4) (see reduce).
+        s0.intoArray(d, LANES);
+        s1.intoArray(d, 2 * LANES);
+        s2.intoArray(d, 3 * LANES);
+        s3.intoArray(d, 4 * LANES);
+        for (int q = 0; q < 4; q++) {
+            float sum = 0;
+            for (int l = 0; l < LANES; l++) sum += d[(q + 1) * LANES + l];
+            for (int i = vec; i < k; i++) sum += panel[q * CHUNK + i] * x[x0 + i];
+            d[q] += sum;
         }
-        d[0] += d0;
-        d[1] += d1;
-        d[2] += d2;
-        d[3] += d3;
     }
-
 }

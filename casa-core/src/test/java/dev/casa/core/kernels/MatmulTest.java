@@ -107,6 +107,34 @@ class MatmulTest {
         assertEquals(BLOCK_SHAPES.length * 8, cases);
     }
 
+    /**
+     * The first (interpreted) call and a call after the kernels are compiled give the same bits:
+     * C2 must not change a GEMV's rounding (it would if a kernel used {@code reduceLanes}, which C2
+     * adds in a tree and the interpreter in lane order), so a session replayed gives equal logits.
+     */
+    @Test
+    void decodeResultsDoNotDependOnTheJitTier() {
+        Random rnd = new Random(23);
+        int n = 40, k = 512;
+        float[] v = randoms(n * k, rnd);
+        Tensor f32 = Tensor.ofFloats("w", v, n, k);
+        Tensor[] weights = {f32, Tensor.ofBf16("w", v, n, k), Tensor.ofF16("w", v, n, k),
+                Quantizer.quantize(f32, WeightFormat.Q8_0), Quantizer.quantize(f32, WeightFormat.Q4_0)};
+        for (Tensor heap : weights) {
+            // Off-heap like a mapped file (heap segments of bytes take slower, non-intrinsic loads).
+            MemorySegment seg = Arena.ofAuto().allocate(heap.data().byteSize(), 64);
+            seg.copyFrom(heap.data());
+            Tensor w = new Tensor("w", heap.format(), heap.shape(), seg);
+            for (int m : new int[] {1, 3}) {
+                float[] a = randoms(m * k, rnd);
+                float[] first = new float[m * n], later = new float[m * n];
+                Matmul.matmul(TWO, a, 0, m, w, null, first, 0);
+                for (int i = 0; i < 3000; i++) Matmul.matmul(TWO, a, 0, m, w, null, later, 0);
+                assertTrue(Arrays.equals(first, later), w.format() + " M=" + m + ": first call and warmed-up call differ");
+            }
+        }
+    }
+
     @Test
     void blockFormatsReadMemoryMappedWeights(@TempDir Path dir) throws IOException {
         Random rnd = new Random(8);
