@@ -31,13 +31,22 @@ if probe:
     print(f"read probe: {pw:5.1f} ± {pe:4.1f} GB/s wall, {pb:5.1f} GB/s on busy cores")
     for r in results:
         name = r["benchmark"].rsplit(".", 1)[1]
-        if name == "probe" or "GemvBandwidthBench" not in r["benchmark"]:
+        if name in ("probe", "gemvThenProbe") or "GemvBandwidthBench" not in r["benchmark"]:
             continue
         w, e, b = bandwidth(r)
         p = r["params"]
         fmt = p.get("format", "Q8_0 int8-x")
         print(f"{name:20s} {fmt:>11s} W={p['weight']:>9s}: {w:5.1f} ± {e:4.1f} GB/s wall ({w / pw * 100:3.0f}% of probe), "
               f"{b:5.1f} GB/s on busy cores ({b / pb * 100:3.0f}%)")
+
+for r in results:
+    if r["benchmark"].endswith("gemvThenProbe"):
+        sec = r["secondaryMetrics"]
+        g = sec["gemvBytes"]["score"] / sec["gemvNs"]["score"]
+        pr = sec["probeBytes"]["score"] / sec["probeNs"]["score"]
+        p = r["params"]
+        print(f"gemvThenProbe {p['format']:>5s} W={p['weight']:>9s}: GEMV {g:5.1f} GB/s, probe {pr:5.1f} GB/s "
+              f"(interleaved): {g / pr * 100:3.0f}% of the probe")
 
 for r in results:
     if "GemvBandwidthBench" in r["benchmark"]:

@@ -45,7 +45,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@code probe} streams buffers of the same total size with plain vector loads on the same
  * threads: the bandwidth a GEMV could reach. Both report the secondary metric {@code bytes} in
  * bytes per nanosecond, i.e. GB/s ({@code gemv:bytes}, {@code probe:bytes}); the primary
- * metric is calls per ns. The CPU model and vector flags are printed at setup.
+ * metric is calls per ns. On a shared machine the ratio to use is {@code gemvThenProbe}'s, which
+ * times a GEMV and a probe read back to back, and the busy-core rates ({@link Busy}). The CPU
+ * model and vector flags are printed at setup; {@code scripts/jmh_rates.py} prints all of it.
  *
  * <pre>java --add-modules jdk.incubator.vector -jar casa-bench/target/casa-bench.jar GemvBandwidthBench -f 1 -wi 3 -i 5</pre>
  */
@@ -257,6 +259,45 @@ public class GemvBandwidthBench {
         return s.y;
     }
 
+    /** Wall time of interleaved GEMV and probe calls, per iteration (see {@link #gemvThenProbe}). */
+    @State(Scope.Thread)
+    @AuxCounters(AuxCounters.Type.EVENTS)
+    public static class Paired {
+        public long gemvBytes;
+        public long gemvNs;
+        public long probeBytes;
+        public long probeNs;
+
+        @Setup(Level.Iteration)
+        public void reset() {
+            gemvBytes = gemvNs = probeBytes = probeNs = 0;
+        }
+    }
+
+    /**
+     * One GEMV, then one probe buffer, timed separately: the two see the same machine within
+     * milliseconds, so {@code (gemvBytes/gemvNs) / (probeBytes/probeNs)} is the fraction of the
+     * achievable read bandwidth even when other work shares the machine.
+     */
+    @Benchmark
+    public float gemvThenProbe(Weights s, Probe p, Bytes b, Paired paired) {
+        Tensor w = s.copies[s.next];
+        s.next = (s.next + 1) % s.copies.length;
+        long t0 = System.nanoTime();
+        Matmul.matmul(s.pool, s.x, 0, 1, w, null, s.y, 0);
+        long t1 = System.nanoTime();
+        MemorySegment buf = p.buffers[p.next];
+        p.next = (p.next + 1) % p.buffers.length;
+        float sum = readBuffer(s.pool, buf);
+        long t2 = System.nanoTime();
+        paired.gemvBytes += s.matrixBytes;
+        paired.gemvNs += t1 - t0;
+        paired.probeBytes += buf.byteSize();
+        paired.probeNs += t2 - t1;
+        b.bytes += s.matrixBytes + buf.byteSize();
+        return sum + s.y[0];
+    }
+
     /** Sums one buffer with vector loads, split over the pool in 1 MB pieces claimed dynamically (like the GEMV's row ranges). */
     @Benchmark
     public float probe(Probe s, Bytes b, Busy busy) {
@@ -264,17 +305,22 @@ public class GemvBandwidthBench {
         long c0 = busy.cpuNow();
         MemorySegment buf = s.buffers[s.next];
         s.next = (s.next + 1) % s.buffers.length;
+        float sum = readBuffer(s.pool, buf);
+        busy.busyNs += busy.cpuNow() - c0;
+        busy.busyBytes += buf.byteSize();
+        b.bytes += buf.byteSize();
+        return sum;
+    }
+
+    static float readBuffer(ThreadPool pool, MemorySegment buf) {
         int pieces = (int) (buf.byteSize() >> 20);
         AtomicInteger piece = new AtomicInteger();
-        float[] sums = new float[s.pool.threads()];
-        s.pool.runChunks(s.pool.threads(), (chunk, chunks) -> {
+        float[] sums = new float[pool.threads()];
+        pool.runChunks(pool.threads(), (chunk, chunks) -> {
             float sum = 0;
             for (int p; (p = piece.getAndIncrement()) < pieces; ) sum += readPiece(buf, (long) p << 20, 1L << 20);
             sums[chunk] = sum;
         });
-        busy.busyNs += busy.cpuNow() - c0;
-        busy.busyBytes += buf.byteSize();
-        b.bytes += buf.byteSize();
         return sums[0];
     }
 
