@@ -1,7 +1,6 @@
 package dev.casa.core.tensor;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 
 import static dev.casa.core.tensor.Simd.F;
 import static dev.casa.core.tensor.Simd.LANES;
