@@ -4,7 +4,9 @@ import dev.casa.core.kernels.Matmul;
 import dev.casa.core.kernels.ThreadPool;
 import dev.casa.core.tensor.DType;
 import dev.casa.core.tensor.Numbers;
+import dev.casa.core.tensor.Quantizer;
 import dev.casa.core.tensor.Tensor;
+import dev.casa.core.tensor.WeightFormat;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -44,7 +46,8 @@ public class MatmulBench {
         /** M x K x N. */
         @Param({"256x2560x7040", "729x1152x4304", "1024x1024x1024"})
         public String shape;
-        @Param({"F32", "BF16"})
+        /** A weight format: F32, BF16, F16, Q8_0 or Q4_0 (block formats dequantize into the packed panel). */
+        @Param({"F32", "BF16", "Q8_0", "Q4_0"})
         public String dtype;
         @Param({"2"})
         public int threads;
@@ -63,7 +66,7 @@ public class MatmulBench {
             arena = Arena.ofShared();
             a = randomFloats(m * k, 1);
             c = new float[m * n];
-            w = offHeapWeight(arena, DType.valueOf(dtype), n, k);
+            w = offHeapWeight(arena, dtype, n, k);
         }
 
         @TearDown(Level.Trial)
@@ -100,7 +103,7 @@ public class MatmulBench {
             arena = Arena.ofShared();
             a = randomFloats(rows * k, 2);
             c = new float[rows * n];
-            w = offHeapWeight(arena, DType.valueOf(dtype), n, k);
+            w = offHeapWeight(arena, dtype, n, k);
         }
 
         @TearDown(Level.Trial)
@@ -127,6 +130,16 @@ public class MatmulBench {
         float[] v = new float[n];
         for (int i = 0; i < n; i++) v[i] = (float) (rnd.nextDouble() * 2 - 1);
         return v;
+    }
+
+    /** A random {@code n×k} weight in format {@code name} (a DType or Q8_0/Q4_0), off-heap like a mapped model file. */
+    static Tensor offHeapWeight(Arena arena, String name, int n, int k) {
+        WeightFormat format = WeightFormat.named(name);
+        if (format == null || !format.quantized()) return offHeapWeight(arena, DType.valueOf(name), n, k);
+        Tensor q = Quantizer.quantize(offHeapWeight(arena, DType.F32, n, k), format);
+        MemorySegment seg = arena.allocate(q.data().byteSize(), 64);
+        seg.copyFrom(q.data());
+        return new Tensor("bench", format, q.shape(), seg);
     }
 
     static Tensor offHeapWeight(Arena arena, DType dtype, int n, int k) {

@@ -2,8 +2,8 @@ package dev.casa.bench.kernels;
 
 import dev.casa.core.kernels.Matmul;
 import dev.casa.core.kernels.ThreadPool;
-import dev.casa.core.tensor.DType;
 import dev.casa.core.tensor.Tensor;
+import dev.casa.core.tensor.WeightFormat;
 
 import java.lang.foreign.Arena;
 import java.lang.management.ManagementFactory;
@@ -26,10 +26,10 @@ public final class MatmulCpuTime {
         int[][] gemm = {{256, 2560, 7040}, {729, 1152, 4304}, {1024, 1024, 1024}};
         int[][] gemv = {{2560, 7040}, {7040, 2560}};
         try (ThreadPool pool = new ThreadPool(1); Arena arena = Arena.ofShared()) {
-            for (String dt : new String[] {"F32", "BF16"}) {
+            for (String dt : args.length > 1 ? args[1].split(",") : new String[] {"F32", "BF16", "Q8_0", "Q4_0"}) {
                 for (int[] s : gemm) {
                     int m = s[0], k = s[1], n = s[2];
-                    Tensor w = MatmulBench.offHeapWeight(arena, DType.valueOf(dt), n, k);
+                    Tensor w = MatmulBench.offHeapWeight(arena, dt, n, k);
                     double[] t = time(pool, mx, MatmulBench.randomFloats(m * k, 1), m, w, reps);
                     double gf = 2.0 * m * n * k / 1e9;
                     System.out.printf("gemm M=%d K=%d N=%d %4s 1 thread: wall best %6.1f median %6.1f GFLOP/s;"
@@ -38,24 +38,32 @@ public final class MatmulCpuTime {
                 }
                 for (int[] s : gemv) {
                     int n = s[0], k = s[1];
-                    Tensor w = MatmulBench.offHeapWeight(arena, DType.valueOf(dt), n, k);
-                    double[] t = time(pool, mx, MatmulBench.randomFloats(k, 2), 1, w, reps * 5);
-                    double gb = (double) n * k * w.dtype().byteSize() / 1e9;
-                    System.out.printf("gemv W=%dx%d %4s 1 thread: wall best %6.1f median %6.1f GB/s;"
-                            + " thread CPU time best %6.1f median %6.1f GB/s%n", n, k, dt,
-                            gb / t[0], gb / t[1], gb / t[2], gb / t[3]);
+                    // Copies totalling 512 MB, one per call: every call reads from DRAM, not L3.
+                    Tensor[] copies = GemvBandwidthBench.copies(WeightFormat.named(dt), n, k, 512);
+                    for (int m : new int[] {1, 4}) {
+                        double[] t = time(pool, mx, MatmulBench.randomFloats(m * k, 2), m, copies, reps * 5);
+                        double gb = copies[0].data().byteSize() / 1e9;
+                        System.out.printf("gemv W=%dx%d M=%d %4s 1 thread, from DRAM: wall best %6.1f median %6.1f GB/s;"
+                                + " thread CPU time best %6.1f median %6.1f GB/s%n", n, k, m, dt,
+                                gb / t[0], gb / t[1], gb / t[2], gb / t[3]);
+                    }
                 }
             }
         }
     }
 
-    /** {wall best, wall median, cpu best, cpu median} in seconds, after reps/2 warm-up calls. */
     private static double[] time(ThreadPool pool, ThreadMXBean mx, float[] a, int m, Tensor w, int reps) {
-        float[] c = new float[m * w.rows()];
-        for (int i = 0; i < Math.max(3, reps / 2); i++) Matmul.matmul(pool, a, 0, m, w, null, c, 0);
+        return time(pool, mx, a, m, new Tensor[] {w}, reps);
+    }
+
+    /** {wall best, wall median, cpu best, cpu median} in seconds, after reps/2 warm-up calls; call i uses {@code ws[i % n]}. */
+    private static double[] time(ThreadPool pool, ThreadMXBean mx, float[] a, int m, Tensor[] ws, int reps) {
+        float[] c = new float[m * ws[0].rows()];
+        for (int i = 0; i < Math.max(3, reps / 2); i++) Matmul.matmul(pool, a, 0, m, ws[i % ws.length], null, c, 0);
         double[] wall = new double[reps];
         double[] cpu = new double[reps];
         for (int i = 0; i < reps; i++) {
+            Tensor w = ws[i % ws.length];
             long t0 = System.nanoTime();
             long c0 = mx.getCurrentThreadCpuTime();
             Matmul.matmul(pool, a, 0, m, w, null, c, 0);

@@ -1,6 +1,9 @@
 package dev.casa.core.kernels;
 
 import dev.casa.core.tensor.Tensor;
+import dev.casa.core.tensor.WeightFormat;
+
+import java.lang.foreign.MemorySegment;
 
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -27,7 +30,7 @@ final class Gemm {
 
     static final int MR = MicroKernel.MR;
     static final int NR = MicroKernel.NR;
-    /** Inner-dimension block: an A panel (MR×KC, 12 KB on AVX-512) stays in L1. Tuned with NC. */
+    /** Inner-dimension block: an A panel (MR×KC, 12 KB on AVX-512) stays in L1. Tuned with NC. A multiple of 32 (Q8_0/Q4_0 blocks). */
     static final int KC = 384;
     /** Widest column block a thread claims: its packed W, KC×NC floats (528 KB), stays in L2. Multiple of NR. */
     static final int NC = 352;
@@ -149,16 +152,20 @@ final class Gemm {
     }
 
     /**
-     * Output features {@code [jc, jc+nc)}, inputs {@code [pc, pc+kc)} of W widened into NR-wide
+     * Output features {@code [jc, jc+nc)}, inputs {@code [pc, pc+kc)} of W widened (or dequantized:
+     * Q8_0/Q4_0 go through the same seam, so the micro-kernel never sees a format) into NR-wide
      * panels: {@code dst[q*NR*kc + k*NR + j] = W[jc + q*NR + j][pc + k]}; features past the block
      * are zero. Each panel's NR row pieces are widened with vector loads into {@code rows}
      * (stride ROW_STRIDE), then transposed LANES×LANES blocks at a time in registers ({@link Transpose}).
      */
     private static void packW(Tensor w, int jc, int nc, int pc, int kc, float[] dst, float[] rows) {
-        long k = w.cols();
+        WeightFormat format = w.format();
+        MemorySegment seg = w.data();
+        long rowBytes = format.rowBytes(w.cols());
+        long off = format.rowBytes(pc);   // KC is a whole number of blocks
         for (int q = 0; q < nc; q += NR) {
             int valid = Math.min(NR, nc - q);
-            for (int j = 0; j < valid; j++) Widen.toFloats(w, (jc + q + j) * k + pc, rows, j * ROW_STRIDE, kc);
+            for (int j = 0; j < valid; j++) format.dequantize(seg, (jc + q + j) * rowBytes + off, kc, rows, j * ROW_STRIDE);
             for (int j = valid; j < NR; j++) Arrays.fill(rows, j * ROW_STRIDE, j * ROW_STRIDE + kc, 0f);
             int panel = q * kc;
             int kk = 0;

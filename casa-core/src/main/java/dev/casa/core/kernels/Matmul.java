@@ -1,13 +1,15 @@
 package dev.casa.core.kernels;
 
 import dev.casa.core.tensor.Tensor;
+import dev.casa.core.tensor.WeightFormat;
 
 import java.util.Arrays;
 
 /**
  * {@code C[M,N] = A[M,K] · W[N,K]ᵀ (+ bias)}: activations A and C are float32 row-major arrays,
- * W is a Linear weight {@code [out=N, in=K]} in F32, BF16 or F16 (heap or memory-mapped), read
- * straight from its segment and widened in registers.
+ * W is a Linear weight {@code [out=N, in=K]} in any float-readable {@link WeightFormat} (F32, BF16,
+ * F16, Q8_0, Q4_0; heap or memory-mapped), read straight from its segment and widened or
+ * dequantized by its format. Nothing here branches on the format.
  *
  * <p>M ≤ {@link Gemv#MAX_ROWS} (decode) goes to the memory-bound {@link Gemv}; larger M (prefill,
  * vision) to the packed, cache-blocked {@link Gemm}. Both split the work over {@code pool}.
@@ -44,7 +46,7 @@ public final class Matmul {
             throw new IllegalArgumentException("matmul weight '" + w.name() + "' must be 2-D [out, in], got shape "
                     + Arrays.toString(w.shape()));
         }
-        if (!Widen.supported(w.dtype())) throw Widen.unsupported(w);
+        if (!w.format().readableAsFloat()) throw Widen.unsupported(w);
         int n = w.rows();
         int k = w.cols();
         if (m < 0) throw new IllegalArgumentException("matmul with '" + w.name() + "': negative row count " + m);

@@ -8,8 +8,8 @@ package dev.casa.core.kernels;
 final class Scratch {
     private static final ThreadLocal<Scratch> PER_THREAD = ThreadLocal.withInitial(Scratch::new);
 
-    /** Dot products of one GEMV step. */
-    final float[] dots = new float[8];
+    /** The activation rows of a GEMV laid out for the weight format (shared with the workers); grow. */
+    private final float[][] prepared = new float[Gemv.MAX_ROWS][0];
     /** All of A packed for one GEMM called from this thread (shared with the workers); grows. */
     private float[] packedA = new float[0];
     /** Packed block of W: {@code NC} output features in panels of {@code NR}, {@code KC} deep. */
@@ -23,6 +23,14 @@ final class Scratch {
     float[] packedA(int size) {
         if (packedA.length < size) packedA = new float[size];
         return packedA;
+    }
+
+    /** {@code rows} buffers of at least {@code size} floats (the same array object each call). */
+    float[][] prepared(int rows, int size) {
+        for (int i = 0; i < rows; i++) {
+            if (prepared[i].length < size) prepared[i] = new float[size];
+        }
+        return prepared;
     }
 
     static Scratch get() { return PER_THREAD.get(); }

@@ -99,8 +99,13 @@ public final class SafetensorsWriter {
         return add(name, dtype, shape, (offset, chunk) -> chunk.put(copy, (int) offset, chunk.remaining()));
     }
 
-    /** A copy of {@code tensor} (any dtype) under its own name. */
+    /** A copy of {@code tensor} (any dtype) under its own name. Block formats (Q8_0, Q4_0) are refused for now. */
     public SafetensorsWriter add(Tensor tensor) {
+        if (tensor.format().quantized()) {
+            // Needs the on-disk convention for block formats (U8 bytes + the format in __metadata__).
+            throw new IllegalArgumentException("tensor '" + tensor.name() + "' is " + tensor.format()
+                    + "; writing quantized tensors is not supported yet");
+        }
         MemorySegment data = tensor.data();
         return add(tensor.name(), tensor.dtype(), tensor.shape(), (offset, chunk) -> {
             int n = chunk.remaining();

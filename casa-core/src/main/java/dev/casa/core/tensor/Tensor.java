@@ -7,9 +7,11 @@ import java.util.Arrays;
 
 /**
  * A read-only, typed view of little-endian bytes: a weight in a memory-mapped safetensors file
- * or a heap array. Row-major; a Linear weight is {@code [out, in]}.
+ * or a heap array. Row-major; a Linear weight is {@code [out, in]}. The {@link WeightFormat}
+ * says how the bytes hold the values (an element type, or GGML blocks for Q8_0/Q4_0) and sizes
+ * the tensor: a Q8_0 tensor {@code [rows, cols]} is {@code rows × cols/32} blocks of 34 bytes.
  */
-public record Tensor(String name, DType dtype, long[] shape, MemorySegment data) {
+public record Tensor(String name, WeightFormat format, long[] shape, MemorySegment data) {
 
     private static final ValueLayout.OfFloat F32_LE =
             ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -18,12 +20,25 @@ public record Tensor(String name, DType dtype, long[] shape, MemorySegment data)
 
     public Tensor {
         shape = shape.clone();
-        long expected = elementCount(shape) * dtype.byteSize();
+        long expected;
+        try {
+            expected = format.byteSize(shape);
+        } catch (IllegalArgumentException | ArithmeticException e) {
+            throw new IllegalArgumentException("tensor '" + name + "': " + e.getMessage(), e);
+        }
         if (data.byteSize() != expected) {
             throw new IllegalArgumentException("tensor '" + name + "': " + data.byteSize()
-                    + " bytes for shape " + Arrays.toString(shape) + " of " + dtype + " (expected " + expected + ")");
+                    + " bytes for shape " + Arrays.toString(shape) + " of " + format + " (expected " + expected + ")");
         }
     }
+
+    /** A tensor of a safetensors {@code dtype} (F32/F16/BF16 readable as float; any other carried as bytes). */
+    public Tensor(String name, DType dtype, long[] shape, MemorySegment data) {
+        this(name, WeightFormat.of(dtype), shape, data);
+    }
+
+    /** The safetensors dtype of the bytes: the element type, or U8 for a block format. */
+    public DType dtype() { return format.storage(); }
 
     /** A float32 tensor over a copy-free heap segment of {@code values}. */
     public static Tensor ofFloats(String name, float[] values, long... shape) {
@@ -73,35 +88,41 @@ public record Tensor(String name, DType dtype, long[] shape, MemorySegment data)
         }
     }
 
-    /** Element {@code index} (flat, row-major) widened to float. Scalar: not for hot loops. */
+    /** Element {@code index} (flat, row-major) widened (or dequantized) to float. Scalar: not for hot loops. */
     public float getFloat(long index) {
-        return switch (dtype) {
-            case F32 -> data.get(F32_LE, index * 4);
-            case BF16 -> Numbers.bf16ToFloat(data.get(I16_LE, index * 2));
-            case F16 -> Float.float16ToFloat(data.get(I16_LE, index * 2));
-            default -> throw new UnsupportedOperationException(
-                    "tensor '" + name + "' has dtype " + dtype + ", which cannot be read as float");
-        };
+        requireFloats();
+        return format.get(data, index);
     }
 
-    /** All elements widened to a new float array (for small tensors: norms, biases, embeddings rows). */
+    /** All elements widened (or dequantized) to a new float array: small tensors, tests, accuracy reports. */
     public float[] toFloatArray() {
+        requireFloats();
         int n = Math.toIntExact(size());
         float[] out = new float[n];
-        for (int i = 0; i < n; i++) out[i] = getFloat(i);
+        format.dequantize(data, 0, n, out, 0);
         return out;
     }
 
-    /** Row {@code row} of a 2-D tensor widened into {@code out[outOffset..]}. */
+    /** Row {@code row} of a 2-D tensor widened (or dequantized) into {@code out[outOffset..]}. */
     public void copyRow(int row, float[] out, int outOffset) {
+        requireFloats();
         int c = cols();
-        long base = (long) row * c;
-        for (int i = 0; i < c; i++) out[outOffset + i] = getFloat(base + i);
+        if (row < 0 || row >= rows()) {
+            throw new IndexOutOfBoundsException("tensor '" + name + "': row " + row + " of " + rows());
+        }
+        format.dequantize(data, row * format.rowBytes(c), c, out, outOffset);
+    }
+
+    private void requireFloats() {
+        if (!format.readableAsFloat()) {
+            throw new UnsupportedOperationException(
+                    "tensor '" + name + "' has dtype " + format + ", which cannot be read as float");
+        }
     }
 
     @Override
     public String toString() {
-        return "Tensor[" + name + ", " + dtype + ", " + Arrays.toString(shape) + "]";
+        return "Tensor[" + name + ", " + format + ", " + Arrays.toString(shape) + "]";
     }
 
     @Override

@@ -1,7 +1,10 @@
 package dev.casa.core.kernels;
 
 import dev.casa.core.tensor.DType;
+import dev.casa.core.tensor.GgmlBlocks;
+import dev.casa.core.tensor.Quantizer;
 import dev.casa.core.tensor.Tensor;
+import dev.casa.core.tensor.WeightFormat;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -25,8 +28,9 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * Matmul against a plain scalar oracle written here: weights decoded from their raw bytes by this
- * test, products summed in double. The bound is the standard float summation error
- * {@code |err| ≤ c·K·eps·Σ|a·w|} (eps = 2^-24) with c = 2, plus the rounding of the bias add.
+ * test (Q8_0/Q4_0 by {@link GgmlBlocks}), products summed in double. The bound is the standard
+ * float summation error {@code |err| ≤ c·K·eps·Σ|a·w|} (eps = 2^-24) with c = 2, plus the
+ * rounding of the bias add.
  */
 class MatmulTest {
     private static final ThreadPool ONE = new ThreadPool(1);
@@ -41,6 +45,18 @@ class MatmulTest {
             {2, 17, 33}, {3, 33, 7}, {4, 100, 257}, {3, 7, 1000},
             {5, 3, 17}, {7, 17, 33}, {17, 33, 100}, {33, 100, 257}, {100, 257, 33},
             {257, 33, 100}, {17, 1000, 7}, {33, 257, 1000}, {7, 2100, 17}, {100, 17, 1000},
+            {3, 70, 4099},   // M = 2..4 over several L2 slices (16 KB rows)
+    };
+
+    /**
+     * {M, N, K} for the block formats (K a multiple of 32): M = 1..5 and 37 (GEMV and GEMM), N off
+     * every row group and tile, K of one block, a few blocks, around KC (384) and K_CHUNK (1024), and 4096.
+     */
+    private static final int[][] BLOCK_SHAPES = {
+            {1, 1, 32}, {1, 7, 64}, {1, 33, 96}, {1, 257, 4096}, {1, 100, 416}, {1, 3, 1056},
+            {2, 17, 32}, {3, 33, 96}, {4, 100, 1056}, {2, 9, 4096},
+            {5, 3, 64}, {5, 37, 384}, {37, 100, 96}, {37, 257, 800}, {37, 5, 4096}, {9, 70, 1056},
+            {4, 150, 8192},   // M = 2..4 over several L2 slices
     };
 
     @AfterAll
@@ -68,6 +84,72 @@ class MatmulTest {
             }
         }
         assertEquals(SHAPES.length * 12, cases);
+    }
+
+    @Test
+    void blockFormatsMatchScalarOracleForEveryShapeAndThreadCount() {
+        Random rnd = new Random(17);
+        int cases = 0;
+        for (int[] s : BLOCK_SHAPES) {
+            Tensor f32 = Tensor.ofFloats("w", randoms(s[1] * s[2], rnd), s[1], s[2]);
+            for (WeightFormat format : WeightFormat.quantizedFormats()) {
+                Tensor w = Quantizer.quantize(f32, format);
+                for (boolean withBias : new boolean[] {false, true}) {
+                    for (ThreadPool pool : new ThreadPool[] {ONE, TWO}) {
+                        int aOffset = withBias ? 3 : 0;
+                        int cOffset = withBias ? 5 : 0;
+                        check(pool, s[0], w, withBias ? randoms(s[1], rnd) : null, aOffset, cOffset, rnd);
+                        cases++;
+                    }
+                }
+            }
+        }
+        assertEquals(BLOCK_SHAPES.length * 8, cases);
+    }
+
+    /**
+     * The first (interpreted) call and a call after the kernels are compiled give the same bits:
+     * C2 must not change a GEMV's rounding (it would if a kernel used {@code reduceLanes}, which C2
+     * adds in a tree and the interpreter in lane order), so a session replayed gives equal logits.
+     */
+    @Test
+    void decodeResultsDoNotDependOnTheJitTier() {
+        Random rnd = new Random(23);
+        int n = 40, k = 512;
+        float[] v = randoms(n * k, rnd);
+        Tensor f32 = Tensor.ofFloats("w", v, n, k);
+        Tensor[] weights = {f32, Tensor.ofBf16("w", v, n, k), Tensor.ofF16("w", v, n, k),
+                Quantizer.quantize(f32, WeightFormat.Q8_0), Quantizer.quantize(f32, WeightFormat.Q4_0)};
+        for (Tensor heap : weights) {
+            // Off-heap like a mapped file (heap segments of bytes take slower, non-intrinsic loads).
+            MemorySegment seg = Arena.ofAuto().allocate(heap.data().byteSize(), 64);
+            seg.copyFrom(heap.data());
+            Tensor w = new Tensor("w", heap.format(), heap.shape(), seg);
+            for (int m : new int[] {1, 3}) {
+                float[] a = randoms(m * k, rnd);
+                float[] first = new float[m * n], later = new float[m * n];
+                Matmul.matmul(TWO, a, 0, m, w, null, first, 0);
+                for (int i = 0; i < 3000; i++) Matmul.matmul(TWO, a, 0, m, w, null, later, 0);
+                assertTrue(Arrays.equals(first, later), w.format() + " M=" + m + ": first call and warmed-up call differ");
+            }
+        }
+    }
+
+    @Test
+    void blockFormatsReadMemoryMappedWeights(@TempDir Path dir) throws IOException {
+        Random rnd = new Random(8);
+        for (WeightFormat format : WeightFormat.quantizedFormats()) {
+            int n = 70, k = 320;
+            Tensor heap = Quantizer.quantize(Tensor.ofFloats("w", randoms(n * k, rnd), n, k), format);
+            Path file = dir.resolve("w-" + format + ".bin");
+            Files.write(file, heap.data().toArray(ValueLayout.JAVA_BYTE));
+            try (Arena arena = Arena.ofShared();
+                 FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+                MemorySegment mapped = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), arena);
+                Tensor w = new Tensor("mapped", format, new long[] {n, k}, mapped);
+                for (int m : new int[] {1, 3, 40}) check(TWO, m, w, randoms(n, rnd), 1, 2, rnd);
+            }
+        }
     }
 
     @Test
@@ -132,7 +214,7 @@ class MatmulTest {
         float[] c = new float[cOffset + m * n + 3];
         Arrays.fill(c, Float.NaN);
         Matmul.matmul(pool, a, aOffset, m, w, bias, c, cOffset);
-        String where = w.dtype() + " M=" + m + " N=" + n + " K=" + k + " bias=" + (bias != null)
+        String where = w.format() + " M=" + m + " N=" + n + " K=" + k + " bias=" + (bias != null)
                 + " threads=" + pool.threads();
         for (int i = 0; i < cOffset; i++) assertTrue(Float.isNaN(c[i]), "wrote before C: " + where);
         for (int i = cOffset + m * n; i < c.length; i++) assertTrue(Float.isNaN(c[i]), "wrote after C: " + where);
@@ -143,6 +225,10 @@ class MatmulTest {
                     double p = (double) a[aOffset + i * k + kk] * weightAt(w, (long) j * k + kk);
                     sum += p;
                     magnitude += Math.abs(p);
+                    // Q4_0's kernel sums q·x from −8·Σx (see Q4_0Format.prepare): its rounding scales with 8·|d·x|.
+                    if (w.format() == WeightFormat.Q4_0) {
+                        magnitude += 8 * Math.abs(a[aOffset + i * k + kk] * GgmlBlocks.scale(w.data(), (long) j * k + kk, true));
+                    }
                 }
                 if (bias != null) {
                     sum += bias[j];
@@ -160,6 +246,9 @@ class MatmulTest {
     /** Independent decoding of one weight from its little-endian bytes. */
     private static float weightAt(Tensor w, long index) {
         MemorySegment d = w.data();
+        if (w.format() == WeightFormat.Q8_0 || w.format() == WeightFormat.Q4_0) {
+            return GgmlBlocks.weight(d, index, w.format() == WeightFormat.Q4_0);
+        }
         return switch (w.dtype()) {
             case F32 -> d.get(F32_LE, 4 * index);
             case BF16 -> Float.intBitsToFloat((d.get(I16_LE, 2 * index) & 0xFFFF) << 16);
