@@ -61,7 +61,13 @@ public final class CasaCli implements Runnable {
         }
     }
 
-    private static final byte[] OUT_OF_MEMORY = "casa: error: out of memory (raise -Xmx)\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    /**
+     * Heap kept aside until the JVM exits: after an OutOfMemoryError the heap may still be full (worker threads keep
+     * their scratch), and even exiting allocates. Released first thing in {@link Launcher#exit}.
+     */
+    static volatile byte[] reserve = new byte[512 * 1024];
+
+    static final byte[] OUT_OF_MEMORY = "casa: error: out of memory (raise -Xmx)\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
     /** "casa describe" for an error in a subcommand, else "casa". */
     private static String commandName(CommandLine cli) {
@@ -85,15 +91,23 @@ public final class CasaCli implements Runnable {
     }
 
     public static void main(String[] args) {
-        int status;
+        int status = BAD_INPUT;
         try {
             Launcher.exitWithLauncher();
             status = run(args);
         } catch (Throwable t) {
-            status = BAD_INPUT; // out of memory before the command ran
-            System.err.write(OUT_OF_MEMORY, 0, OUT_OF_MEMORY.length);
-            System.err.flush();
+            writeQuietly(OUT_OF_MEMORY); // out of memory before the command ran
         }
         Launcher.exit(status);
+    }
+
+    /** Writes a prepared line; when even that fails (the heap is exhausted), nothing more can be said. */
+    static void writeQuietly(byte[] line) {
+        try {
+            System.err.write(line, 0, line.length);
+            System.err.flush();
+        } catch (Throwable ignored) {
+            // the exit status still tells
+        }
     }
 }

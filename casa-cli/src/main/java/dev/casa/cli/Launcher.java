@@ -32,18 +32,23 @@ public final class Launcher {
     private Launcher() {}
 
     public static void main(String[] args) {
-        int status;
+        int status = CasaCli.BAD_INPUT;
         try {
             status = VectorModule.available() ? CasaCli.run(args) : relaunch(args);
         } catch (Throwable t) {
-            System.err.println("casa: error: " + CasaCli.oneLine(t));
-            status = CasaCli.BAD_INPUT;
+            try {
+                System.err.println("casa: error: " + CasaCli.oneLine(t));
+            } catch (Throwable again) {
+                // Even the message failed (the heap is exhausted): the line prepared at startup.
+                CasaCli.writeQuietly(CasaCli.OUT_OF_MEMORY);
+            }
         }
         exit(status);
     }
 
     /** {@code System.exit}, which can itself run out of memory; then a halt with the same status. */
     static void exit(int status) {
+        CasaCli.reserve = null;
         try {
             System.exit(status);
         } catch (Throwable t) {
