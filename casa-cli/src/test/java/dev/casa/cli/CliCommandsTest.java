@@ -53,18 +53,31 @@ class CliCommandsTest {
 
     @Test
     void describeStreamsAnAnswerAndStats() {
-        Result r = run("", "describe", "--model", MODEL.toString(), "--image", IMAGE.toString(),
+        Path demo = root().getParent().resolve("demo");
+        Result r = run("", "describe", "--model", demo.resolve("model").toString(), "--image", demo.resolve("example.png").toString(),
                 "--max-new-tokens", "5", "--stats");
         assertEquals(0, r.status(), r.err());
         assertTrue(r.out().endsWith("\n"));
+        // the demo model's answer for its example (the shape generator's ground truth) starts so
+        assertTrue(r.out().startsWith("a purple circle"), r.out());
         assertTrue(r.err().contains("prefill") && r.err().contains("decode"), r.err());
     }
 
     @Test
     void samplingIsReproducibleWithASeed() {
-        String[] args = {"describe", "--model", MODEL.toString(), "--image", IMAGE.toString(), "--max-new-tokens", "8",
-            "--temperature", "1.0", "--top-k", "20", "--top-p", "0.9", "--seed", "5"};
-        assertEquals(run("", args).out(), run("", args).out());
+        // A high temperature makes the draws matter: the same seed repeats the answer, other seeds give others.
+        java.util.function.IntFunction<Result> sample = seed -> run("", "describe", "--model", MODEL.toString(), "--image",
+                IMAGE.toString(), "--max-new-tokens", "8", "--temperature", "3.0", "--seed", Integer.toString(seed));
+        Result first = sample.apply(5), again = sample.apply(5);
+        assertEquals(0, first.status(), first.err());
+        assertEquals(0, again.status(), again.err());
+        assertFalse(first.out().isBlank(), "an answer");
+        assertEquals(first.out(), again.out());
+        java.util.Set<String> answers = new java.util.HashSet<>();
+        for (int seed = 1; seed <= 4; seed++) answers.add(sample.apply(seed).out());
+        assertTrue(answers.size() > 1, "different seeds, different draws: " + answers);
+        Result greedy = run("", "describe", "--model", MODEL.toString(), "--image", IMAGE.toString(), "--max-new-tokens", "8");
+        assertTrue(answers.stream().anyMatch(a -> !a.equals(greedy.out())), "sampling is not greedy decoding");
     }
 
     @Test

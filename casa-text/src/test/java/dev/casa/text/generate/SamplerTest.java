@@ -96,6 +96,17 @@ class SamplerTest {
         for (int i = 0; i < 100; i++) assertEquals(a.next(x, 0, 4, null, 0), b.next(x, 0, 4, null, 0));
     }
 
+    /** The seed is used: two seeds give different draws from a flat distribution (P(equal 100 draws) = 4^-100). */
+    @Test
+    void differentSeedsDifferentSequences() {
+        float[] x = logitsOf(0.25, 0.25, 0.25, 0.25);
+        Sampler a = new Sampler(new SamplingOptions(1f, 0, 1f, 0f, 1f, 42));
+        Sampler b = new Sampler(new SamplingOptions(1f, 0, 1f, 0f, 1f, 43));
+        boolean differ = false;
+        for (int i = 0; i < 100; i++) differ |= a.next(x, 0, 4, null, 0) != b.next(x, 0, 4, null, 0);
+        assertTrue(differ);
+    }
+
     @Test
     void rejectsBadOptions() {
         assertThrows(IllegalArgumentException.class, () -> new SamplingOptions(-1f, 0, 1f, 0f, 1f, 0));
