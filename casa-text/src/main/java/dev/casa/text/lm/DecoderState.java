@@ -35,6 +35,7 @@ public final class DecoderState {
     int scratchRows;
     float[] h, x, q, k, v, att, sa, ca, gate, up, cos, sin;
     int[] positions = new int[0];
+    private float[] lastLogits;
 
     DecoderState(LanguageModel owner, int capacity) {
         TextConfig t = owner.config();
@@ -79,6 +80,12 @@ public final class DecoderState {
         cos = new float[rows * half];
         sin = new float[rows * half];
         scratchRows = rows;
+    }
+
+    /** The buffer of {@link LogitsMode#LAST} rows, one vocabulary wide, allocated on first use. */
+    float[] lastLogits() {
+        if (lastLogits == null) lastLogits = new float[owner.config().vocabSize()];
+        return lastLogits;
     }
 
     /** Forgets everything (keeps the buffers): the state is as new. */

@@ -98,7 +98,8 @@ public final class LanguageModel {
      *
      * @return logits {@code [rows, vocab_size]} row-major: one row per input row with a token id
      *         ({@link LogitsMode#ALL}); the last row ({@link LogitsMode#LAST}; none if the call has no
-     *         rows); or none ({@link LogitsMode#NONE})
+     *         rows); or none ({@link LogitsMode#NONE}). The LAST row is the state's own buffer, reused by its next
+     *         call (decode allocates no vocab-sized array per token): read or copy it before calling again.
      */
     public float[] forward(DecoderState state, DecoderInput input, LogitsMode mode, Progress progress) {
         if (state.owner.weights != weights) throw new IllegalArgumentException("the state belongs to another model");
@@ -304,7 +305,7 @@ public final class LanguageModel {
         float[] normWeight = weights.norm().weight();
         float eps = weights.norm().eps();
         for (int j = 0; j < n; j++) Norms.rmsNorm(s.h, selected[j] * d, normWeight, eps, s.x, j * d, d);
-        float[] out = new float[n * t.vocabSize()];
+        float[] out = mode == LogitsMode.LAST ? s.lastLogits() : new float[n * t.vocabSize()];
         Matmul.matmul(pool, s.x, 0, n, weights.lmHead(), null, out, 0);
         return out;
     }
