@@ -79,10 +79,16 @@ class WebPageTest {
         // Record every text the answer shows, to see it arrive in pieces.
         ((JavascriptExecutor) driver).executeScript("""
                 window.seen = [];
-                new MutationObserver(() => {
-                  const a = document.querySelector('#messages .msg.assistant .text');
-                  if (a && window.seen[window.seen.length - 1] !== a.textContent) window.seen.push(a.textContent);
-                }).observe(document.getElementById('messages'), {subtree: true, childList: true, characterData: true});
+                // Every assignment to the answer's text replaces its text node, so each one leaves a
+                // record even when the browser delivers several in one callback (a fast machine).
+                new MutationObserver((records) => {
+                  for (const r of records) {
+                    if (!r.target.matches || !r.target.matches('#messages .msg.assistant .text')) continue;
+                    for (const n of r.addedNodes) {
+                      if (n.nodeType === Node.TEXT_NODE && window.seen[window.seen.length - 1] !== n.data) window.seen.push(n.data);
+                    }
+                  }
+                }).observe(document.getElementById('messages'), {subtree: true, childList: true});
                 """);
         driver.findElement(By.id("prompt")).sendKeys(Demo.QUESTION);
         driver.findElement(By.id("send")).click();
