@@ -32,7 +32,7 @@ public final class Probes {
     /** FMA peak in GFLOP/s over {@code pool}'s threads: {@code passes} passes of about 0.2 s each. */
     public static Rate fmaPeak(ThreadPool pool, int passes) {
         int threads = pool.threads();
-        long iterations = 20_000_000L / Math.max(1, S.length() / 8); // ~0.2 s per thread on a ~100 GFLOP/s core
+        long iterations = 120_000_000L / Math.max(1, S.length() / 8); // ~0.2 s per thread on a ~110 GFLOP/s core
         double flopsPerPass = (double) threads * iterations * 12 * 2 * S.length();
         double[] rates = new double[passes];
         for (int p = -1; p < passes; p++) {

@@ -23,7 +23,8 @@ import java.util.Set;
  * <p>Bound = read bandwidth / bytes one step reads. Bytes: every language-model tensor as stored (BF16; the
  * tied embedding counted once, as the lm_head it also is: every logit reads it), plus the fp32 K and V rows
  * attended in every layer at the mid-run context. Bandwidth: {@link Probes#readBandwidth} over a 1 GiB
- * buffer (32× the L3) with the same threads, run before and after the decode; the median of all passes.
+ * buffer (32× the L3) with the same threads, 7 passes before and 7 after the decode; the best pass (the median
+ * pass is printed too: on a shared machine it is often taken while other processes read memory).
  * With {@code --peer true}, OpenBLAS sgemv (numpy, fp32, matrices far larger than the L3) reports its GB/s too.
  *
  * <pre>java --add-modules jdk.incubator.vector -Xmx4g -cp casa-bench/target/casa-bench.jar dev.casa.bench.qwen.QwenDecodeBench \
@@ -50,7 +51,7 @@ public final class QwenDecodeBench {
             LanguageModel lm = model.languageModel();
             TextConfig t = lm.config();
             int vocab = t.vocabSize();
-            before = Probes.readBandwidth(pool, probeBytes, 5);
+            before = Probes.readBandwidth(pool, probeBytes, 7);
             System.out.printf("read bandwidth before (%d MiB buffer, %d threads): %s GB/s%n", probeBytes >> 20, threads, before);
 
             DecoderState state = lm.newState(context + warmup + tokens + 1);
@@ -74,7 +75,7 @@ public final class QwenDecodeBench {
             median = Stats.median(seconds);
             min = Stats.min(seconds);
             max = Stats.max(seconds);
-            after = Probes.readBandwidth(pool, probeBytes, 5);
+            after = Probes.readBandwidth(pool, probeBytes, 7);
             System.out.printf("read bandwidth after: %s GB/s%n", after);
             double weights = languageModelBytes(model);
             int midContext = context + warmup + tokens / 2;
@@ -83,15 +84,18 @@ public final class QwenDecodeBench {
             System.out.printf("bytes per step: %.3f GB of weights (BF16, tied embedding once) + %.1f MB of K/V at context %d = %.3f GB%n",
                     weights / 1e9, kv / 1e6, midContext, bytes / 1e9);
         }
-        double bandwidth = (before.median() + after.median()) / 2, best = Math.max(before.best(), after.best());
+        // The bound uses the best probe pass: the bandwidth the machine gives when this process has it (a
+        // conservative bound on a shared machine, where the median pass may be taken while others read memory too).
+        double bandwidth = Math.max(before.best(), after.best()), medianBandwidth = (before.median() + after.median()) / 2;
         double tokPerS = 1 / median, bound = bandwidth * 1e9 / bytes;
         System.out.printf("RESULT decode qwen2.5-vl-3b threads=%d context=%d..%d: median %.1f ms/token = %.2f tok/s (min %.1f, max %.1f ms), "
                         + "%.1f GB/s effective; %.2f cores busy%n",
                 threads, context + warmup, context + warmup + tokens, median * 1e3, tokPerS, min * 1e3, max * 1e3,
                 bytes / median / 1e9, cores);
-        System.out.printf("RATIO decode: %.2f tok/s vs bound %.2f tok/s (%.2f GB/token at the measured %.1f GB/s) = %.0f%% of the bound (target >= 80%%);"
-                        + " against the best probe pass (%.1f GB/s): %.0f%%%n",
-                tokPerS, bound, bytes / 1e9, bandwidth, 100 * tokPerS / bound, best, 100 * tokPerS / (best * 1e9 / bytes));
+        System.out.printf("RATIO decode: %.2f tok/s vs bound %.2f tok/s (%.2f GB/token at the best probe pass, %.1f GB/s) = %.0f%% of the bound"
+                        + " (target >= 80%%); fastest step %.0f%%; against the median probe pass (%.1f GB/s): %.0f%%%n",
+                tokPerS, bound, bytes / 1e9, bandwidth, 100 * tokPerS / bound, 100 / min / bound, medianBandwidth,
+                100 * tokPerS / (medianBandwidth * 1e9 / bytes));
         if (peer) {
             String why = PythonPeer.unavailable("sgemv_bandwidth.py");
             if (why != null) {
