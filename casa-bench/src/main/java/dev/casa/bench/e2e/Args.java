@@ -5,10 +5,10 @@ import java.util.Map;
 import java.util.Set;
 
 /** {@code --key value} command-line options with defaults; an unknown key is an error. */
-final class Args {
+public final class Args {
     private final Map<String, String> values = new HashMap<>();
 
-    Args(String[] args, Set<String> known, String usage) {
+    public Args(String[] args, Set<String> known, String usage) {
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             if (a.equals("-h") || a.equals("--help")) {
@@ -24,9 +24,9 @@ final class Args {
         }
     }
 
-    String string(String key, String fallback) { return values.getOrDefault(key, fallback); }
+    public String string(String key, String fallback) { return values.getOrDefault(key, fallback); }
 
-    int integer(String key, int fallback) {
+    public int integer(String key, int fallback) {
         String v = values.get(key);
         if (v == null) return fallback;
         try {
@@ -36,7 +36,7 @@ final class Args {
         }
     }
 
-    double number(String key, double fallback) {
+    public double number(String key, double fallback) {
         String v = values.get(key);
         if (v == null) return fallback;
         try {

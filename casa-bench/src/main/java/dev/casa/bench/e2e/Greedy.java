@@ -1,10 +1,10 @@
 package dev.casa.bench.e2e;
 
 /** Greedy token choice over one row of logits. */
-final class Greedy {
+public final class Greedy {
     private Greedy() {}
 
-    static int argmax(float[] logits, int vocab) {
+    public static int argmax(float[] logits, int vocab) {
         if (logits.length < vocab) throw new IllegalStateException("expected a row of " + vocab + " logits, got " + logits.length);
         int best = 0;
         for (int i = 1; i < vocab; i++) {
@@ -17,7 +17,7 @@ final class Greedy {
     }
 
     /** Deterministic pseudo-random prompt ids in [10, vocab), avoiding the special ids. */
-    static int[] prompt(int length, int vocab, long seed) {
+    public static int[] prompt(int length, int vocab, long seed) {
         java.util.SplittableRandom r = new java.util.SplittableRandom(seed);
         int[] ids = new int[length];
         for (int i = 0; i < length; i++) ids[i] = 10 + r.nextInt(vocab - 10);

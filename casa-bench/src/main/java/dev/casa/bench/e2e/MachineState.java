@@ -5,11 +5,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** What the OS says about this process and the machine: resident memory, load average. */
-final class MachineState {
+public final class MachineState {
     private MachineState() {}
 
     /** A field of /proc/self/status in bytes (VmRSS, RssAnon, RssFile), or −1 if unavailable. */
-    static long statusBytes(String field) {
+    public static long statusBytes(String field) {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
                 if (line.startsWith(field + ":")) {
@@ -24,14 +24,32 @@ final class MachineState {
     }
 
     /** CPU time of this process (all threads) in seconds: with wall time, how many cores the run actually got. */
-    static double processCpuSeconds() {
+    public static double processCpuSeconds() {
         var os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
         if (os instanceof com.sun.management.OperatingSystemMXBean sun) return sun.getProcessCpuTime() / 1e9;
         return Double.NaN;
     }
 
+    /** The CPU model from /proc/cpuinfo ("model name", plus "flags" that matter for the kernels), or "n/a". */
+    public static String cpuModel() {
+        try {
+            String model = "n/a", flags = "";
+            for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
+                if (line.startsWith("model name") && model.equals("n/a")) model = line.substring(line.indexOf(':') + 1).trim();
+                if (line.startsWith("flags") && flags.isEmpty()) {
+                    java.util.List<String> f = java.util.Arrays.asList(line.substring(line.indexOf(':') + 1).trim().split("\\s+"));
+                    flags = java.util.stream.Stream.of("avx2", "fma", "avx512f", "avx512_bf16").filter(f::contains)
+                            .collect(java.util.stream.Collectors.joining(" "));
+                }
+            }
+            return model + " (" + Runtime.getRuntime().availableProcessors() + " CPUs; " + flags + ")";
+        } catch (IOException e) {
+            return "n/a";
+        }
+    }
+
     /** The first three fields of /proc/loadavg. */
-    static String loadAverage() {
+    public static String loadAverage() {
         try {
             String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
             return f[0] + " " + f[1] + " " + f[2];

@@ -56,7 +56,7 @@ public final class Qwen2VLFamily implements ModelFamily {
             return null;
         });
         Qwen2VisionConfig visionConfig = Qwen2VisionConfig.read(c);
-        if (visionConfig.outHiddenSize() != text.hiddenSize()) {
+        if (visionConfig.outHiddenSize().intValue() != text.hiddenSize().intValue()) { // boxed: compare values
             throw c.error("vision_config", "the merger outputs " + visionConfig.outHiddenSize() + " features but the text hidden_size is "
                     + text.hiddenSize());
         }
