@@ -9,6 +9,7 @@ import dev.casa.family.LoadedWeights;
 import dev.casa.family.ModelDirectory;
 import dev.casa.family.ModelFamilies;
 import dev.casa.family.ModelParts;
+import dev.casa.family.QuantizationPolicy;
 import dev.casa.image.EncodedImage;
 import dev.casa.image.ImageEncoder;
 import dev.casa.text.generate.GenerationConfig;
@@ -66,9 +67,9 @@ public final class CasaModel implements AutoCloseable {
     private final ModelParts parts;
     private final ThreadPool pool;
     private final LoadedWeights weights;
-    private final Quantization quantization;
+    private final QuantizationPolicy quantization;
 
-    private CasaModel(Path dir, ModelParts parts, ThreadPool pool, LoadedWeights weights, Quantization quantization) {
+    private CasaModel(Path dir, ModelParts parts, ThreadPool pool, LoadedWeights weights, QuantizationPolicy quantization) {
         this.dir = dir;
         this.parts = parts;
         this.pool = pool;
@@ -116,7 +117,7 @@ public final class CasaModel implements AutoCloseable {
             ModelDirectory md = ModelDirectory.open(dir, options);
             ModelParts parts = ModelFamilies.load(md);
             LoadedWeights weights = new LoadedWeights(parts.weights(), md.quantization().quantized());
-            return new CasaModel(dir, parts, options.poolOrShared(), weights, options.quantize());
+            return new CasaModel(dir, parts, options.poolOrShared(), weights, md.quantization());
         } catch (ModelFormatException e) {
             throw e;
         } catch (dev.casa.text.prompt.jinja.TemplateException e) {
@@ -144,7 +145,10 @@ public final class CasaModel implements AutoCloseable {
     public TensorStore weights() { return weights; }
 
     /** The quantization applied at load ({@link Quantization#NONE}: weights as stored, whatever their format). */
-    public Quantization quantization() { return quantization; }
+    public Quantization quantization() { return quantization.quantization(); }
+
+    /** Which matrices were quantized at load, and which stayed as loaded and why. */
+    public QuantizationPolicy quantizationReport() { return quantization; }
 
     public TextConfig textConfig() { return parts.languageModel().config(); }
 
