@@ -44,7 +44,7 @@ final class JlamaPeer {
                 double decode = Double.parseDouble(f[2]), prefill = Double.parseDouble(f[4]);
                 System.out.printf("Jlama %s: decode %.2f tok/s, prefill %d: %.1f tok/s%n", weights, decode, prompt, prefill);
                 return new QuantDecodeBench.Row("Jlama 0.8.4", weights.equals("Q4") ? "Q4 (Jlama's)" : weights, decode, prefill,
-                        Double.NaN, "from the BF16 safetensors");
+                        Double.NaN, Double.NaN, "from the BF16 safetensors");
             }
         }
         String tail = out.lines().filter(l -> !l.startsWith("WARNING")).reduce((a, b) -> b).orElse("");

@@ -23,7 +23,7 @@ final class LlamaBench {
         double tg = tokS(exe, List.of("-m", gguf.toString(), "-t", Integer.toString(threads), "-p", "0", "-n", Integer.toString(tokens),
                 "-d", Integer.toString(context), "-r", Integer.toString(runs), "-o", "json"));
         System.out.printf("llama.cpp %s: decode %.2f tok/s, prefill %d: %.1f tok/s%n", format, tg, prompt, pp);
-        return new QuantDecodeBench.Row("llama.cpp", format, tg, pp, Double.NaN, "llama-bench " + gguf.getFileName());
+        return new QuantDecodeBench.Row("llama.cpp", format, tg, pp, Double.NaN, Double.NaN, "llama-bench " + gguf.getFileName());
     }
 
     private static double tokS(Path exe, List<String> args) throws IOException, InterruptedException {

@@ -37,13 +37,13 @@ import java.util.Map;
 public final class QuantDecodeBench {
     static final String USAGE = """
             QuantDecodeBench [--shape helium2b|qwen3b|tiny] [--root /tmp/casa-bench-models/quant] [--threads 2]
-                             [--formats bf16,q8_0,q4_0] [--context 64] [--warmup 8] [--tokens 32] [--prompt 256] [--runs 3]
+                             [--formats bf16,q8_0,q4_0] [--context 64] [--warmup 8] [--tokens 32] [--prompt 256] [--runs 3] [--rounds 2]
                              [--llama-bench PATH] [--jlama DIR] [--jlama-weights Q4[,BF16]] [--probe-passes 3]""";
 
     private QuantDecodeBench() {}
 
     /** One runtime's numbers for one format. */
-    record Row(String who, String format, double decodeTokS, double prefillTokS, double bytesPerToken, String note) {}
+    record Row(String who, String format, double decodeTokS, double prefillTokS, double bytesPerToken, double adjacentGBs, String note) {}
 
     public static void main(String[] argv) throws Exception {
         Options o = new Options(argv);
@@ -52,6 +52,7 @@ public final class QuantDecodeBench {
         int threads = o.integer("threads", 2);
         int context = o.integer("context", 64), warmup = o.integer("warmup", 8), tokens = o.integer("tokens", 32);
         int prompt = o.integer("prompt", 256), runs = o.integer("runs", 3), passes = o.integer("probe-passes", 3);
+        int rounds = o.integer("rounds", 2);
         List<Quantization> formats = new ArrayList<>();
         for (String f : o.string("formats", "bf16,q8_0,q4_0").split(",")) formats.add(f.equalsIgnoreCase("bf16") ? Quantization.NONE : Quantization.parse(f));
 
@@ -63,31 +64,46 @@ public final class QuantDecodeBench {
         Map<String, Path> gguf = new LinkedHashMap<>();
         List<ReadBandwidth.Result> probes = new ArrayList<>();
         try (ThreadPool pool = new ThreadPool(threads)) {
-            probes.add(probe(pool, passes));
+            // GGUF files first: writing gigabytes evicts page cache the measurements should not have to refill.
             for (Quantization q : formats) {
-                long t0 = System.nanoTime();
-                try (CasaModel model = CasaModel.load(dir, LoadOptions.defaults().withPool(pool).withQuantize(q))) {
-                    double loadS = (System.nanoTime() - t0) / 1e9;
-                    String name = label(q);
-                    Path g = root.resolve(shape.name() + "-" + shape.hash().substring(0, 12) + "-" + name.toLowerCase() + ".gguf");
-                    if (o.has("llama-bench") && !Files.exists(g)) {
+                Path g = root.resolve(shape.name() + "-" + shape.hash().substring(0, 12) + "-" + label(q).toLowerCase() + ".gguf");
+                gguf.put(label(q), g);
+                if (o.has("llama-bench") && !Files.exists(g)) {
+                    try (CasaModel model = CasaModel.load(dir, LoadOptions.defaults().withPool(pool).withQuantize(q))) {
                         long g0 = System.nanoTime();
                         GgufExport.write(model, shape, g);
                         System.out.printf("wrote %s (%.2f GB) in %.1f s%n", g, Files.size(g) / 1e9, (System.nanoTime() - g0) / 1e9);
                     }
-                    gguf.put(name, g);
-                    double bytes = bytesPerToken(model, shape, context + warmup + tokens / 2);
-                    double decode = decode(model.languageModel(), shape, context, warmup, tokens);
-                    double prefill = prefill(model.languageModel(), shape, prompt, runs);
-                    rows.add(new Row("casa-java", name, decode, prefill, bytes, String.format("load %.1f s", loadS)));
-                    System.out.printf("casa-java %s: decode %.2f tok/s (%.2f GB/token), prefill %d: %.1f tok/s; load %.1f s%n",
-                            name, decode, bytes / 1e9, prompt, prefill, loadS);
                 }
             }
-            probes.add(probe(pool, passes));
-        }
-        if (o.has("llama-bench")) {
-            for (var e : gguf.entrySet()) rows.add(LlamaBench.run(Path.of(o.string("llama-bench", "")), e.getValue(), e.getKey(), threads, context, tokens, prompt, runs));
+            ReadBandwidth bandwidth = new ReadBandwidth(pool, passes);
+            ReadBandwidth.Result previous = probe(bandwidth);
+            probes.add(previous);
+            // Rounds of casa-java then llama.cpp per format, back to back: this machine's bandwidth drifts between
+            // levels over minutes, so each comparison is made under the same conditions; medians over the rounds.
+            for (int round = 1; round <= rounds; round++) {
+                for (Quantization q : formats) {
+                    String name = label(q);
+                    long t0 = System.nanoTime();
+                    try (CasaModel model = CasaModel.load(dir, LoadOptions.defaults().withPool(pool).withQuantize(q))) {
+                        double loadS = (System.nanoTime() - t0) / 1e9;
+                        double bytes = bytesPerToken(model, shape, context + warmup + tokens / 2);
+                        double decode = decode(model.languageModel(), shape, context, warmup, tokens);
+                        ReadBandwidth.Result after = probe(bandwidth);   // the probes around the decode saw its conditions
+                        probes.add(after);
+                        double adjacent = Math.max(previous.best(), after.best());
+                        previous = after;
+                        double prefill = prefill(model.languageModel(), shape, prompt, runs);
+                        rows.add(new Row("casa-java", name, decode, prefill, bytes, adjacent, String.format("load %.1f s", loadS)));
+                        System.out.printf("round %d: casa-java %s: decode %.2f tok/s (%.2f GB/token), prefill %d: %.1f tok/s; load %.1f s%n",
+                                round, name, decode, bytes / 1e9, prompt, prefill, loadS);
+                    }
+                    if (o.has("llama-bench")) {
+                        Row r = LlamaBench.run(Path.of(o.string("llama-bench", "")), gguf.get(name), name, threads, context, tokens, prompt, runs);
+                        rows.add(r);
+                    }
+                }
+            }
         }
         if (o.has("jlama")) {
             for (String w : o.string("jlama-weights", "Q4").split(",")) {
@@ -105,8 +121,8 @@ public final class QuantDecodeBench {
         return q == Quantization.NONE ? "BF16" : q.linearFormat().name();
     }
 
-    private static ReadBandwidth.Result probe(ThreadPool pool, int passes) {
-        ReadBandwidth.Result r = ReadBandwidth.measure(pool, passes);
+    private static ReadBandwidth.Result probe(ReadBandwidth bandwidth) {
+        ReadBandwidth.Result r = bandwidth.measure();
         System.out.printf("read bandwidth: stream probe %.1f GB/s, sgemv %.1f GB/s (%s)%n", r.streamGBs(), r.sgemvGBs(), r.sgemvNote());
         return r;
     }
@@ -173,31 +189,55 @@ public final class QuantDecodeBench {
         return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
     }
 
-    private static void report(LmShape shape, List<Row> rows, List<ReadBandwidth.Result> probes, int threads, int context, int tokens, int prompt) {
+    /** The median over rounds of each runtime and format, in the order they first ran. */
+    static List<Row> medians(List<Row> rows) {
+        Map<String, List<Row>> byKey = new LinkedHashMap<>();
+        for (Row r : rows) byKey.computeIfAbsent(r.who() + "|" + r.format(), k -> new ArrayList<>()).add(r);
+        List<Row> out = new ArrayList<>();
+        for (List<Row> rs : byKey.values()) {
+            Row f = rs.get(0);
+            out.add(new Row(f.who(), f.format(), median(rs.stream().mapToDouble(Row::decodeTokS).toArray()),
+                    median(rs.stream().mapToDouble(Row::prefillTokS).toArray()), f.bytesPerToken(),
+                    median(rs.stream().mapToDouble(Row::adjacentGBs).toArray()),
+                    rs.size() + (rs.size() == 1 ? " run" : " rounds") + (f.note() == null ? "" : ", " + f.note())));
+        }
+        return out;
+    }
+
+    private static void report(LmShape shape, List<Row> all, List<ReadBandwidth.Result> probes, int threads, int context, int tokens, int prompt) {
+        List<Row> rows = medians(all);
         double bw = 0;
         for (ReadBandwidth.Result p : probes) bw = Math.max(bw, p.best());
+        Row casaBf16 = null, llamaBf16 = null;
+        Map<String, Row> llama = new LinkedHashMap<>();
+        for (Row r : rows) {
+            if (r.who().equals("casa-java") && r.format().equals("BF16")) casaBf16 = r;
+            if (r.who().equals("llama.cpp")) llama.put(r.format(), r);
+        }
+        if (llama.containsKey("BF16") && casaBf16 != null) llamaBf16 = llama.get("BF16");
+        // llama.cpp's BF16 decode reads (about) our BF16 bytes per token: a rate the machine demonstrably delivers.
+        double witness = llamaBf16 == null ? Double.NaN : llamaBf16.decodeTokS() * casaBf16.bytesPerToken() / 1e9;
         System.out.println();
         System.out.printf("RESULT %s, %d threads, decode of %d tokens after %d, prefill %d tokens; cpu %s; load average at end %s%n",
                 shape.name(), threads, tokens, context, prompt, Machine.cpu(), Machine.loadAverage());
-        System.out.printf("read bandwidth (best of the stream probe and sgemv, before and after): %.1f GB/s%n", bw);
-        System.out.println("| runtime | weights | decode tok/s | GB/token | bound tok/s | % of bound | prefill tok/s | prefill vs BF16 | decode vs llama.cpp |");
-        System.out.println("|---|---|---|---|---|---|---|---|---|");
-        Map<String, Row> casaBf16 = new LinkedHashMap<>();
-        Map<String, Row> llama = new LinkedHashMap<>();
-        for (Row r : rows) {
-            if (r.who().equals("casa-java") && r.format().equals("BF16")) casaBf16.put("x", r);
-            if (r.who().equals("llama.cpp")) llama.put(r.format(), r);
-        }
+        System.out.printf("read bandwidth: best of the stream probe and OpenBLAS sgemv over the run %.1f GB/s (the bound = bytes per token / this)%s%n",
+                bw, Double.isNaN(witness) ? "" : String.format("; llama.cpp's BF16 decode read %.1f GB/s", witness));
+        System.out.println("| runtime | weights | decode tok/s | GB/token | bound tok/s | % of bound | % of adjacent probes |"
+                + (Double.isNaN(witness) ? "" : " % of llama.cpp BF16 read |") + " prefill tok/s | prefill vs BF16 | decode vs llama.cpp | runs |");
+        System.out.println("|---|---|---|---|---|---|---|" + (Double.isNaN(witness) ? "" : "---|") + "---|---|---|---|");
         for (Row r : rows) {
             boolean ours = r.who().equals("casa-java");
             double bound = ours ? bw * 1e9 / r.bytesPerToken() : Double.NaN;
-            Row base = casaBf16.get("x");
             Row peer = llama.get(r.format());
-            System.out.printf("| %s | %s | %.2f | %s | %s | %s | %.1f | %s | %s |%n", r.who(), r.format(), r.decodeTokS(),
+            double gbs = r.decodeTokS() * r.bytesPerToken() / 1e9;
+            System.out.printf("| %s | %s | %.2f | %s | %s | %s | %s |%s %.1f | %s | %s | %s |%n", r.who(), r.format(), r.decodeTokS(),
                     ours ? String.format("%.2f", r.bytesPerToken() / 1e9) : "", ours ? String.format("%.2f", bound) : "",
-                    ours ? String.format("%.0f%%", 100 * r.decodeTokS() / bound) : "", r.prefillTokS(),
-                    ours && base != null ? String.format("%.0f%%", 100 * r.prefillTokS() / base.prefillTokS()) : "",
-                    ours && peer != null ? String.format("%.2fx", r.decodeTokS() / peer.decodeTokS()) : (r.note() == null ? "" : r.note()));
+                    ours ? String.format("%.0f%%", 100 * r.decodeTokS() / bound) : "",
+                    ours ? String.format("%.0f%% of %.1f GB/s", 100 * gbs / r.adjacentGBs(), r.adjacentGBs()) : "",
+                    Double.isNaN(witness) ? "" : ours ? String.format(" %.0f%% |", 100 * gbs / witness) : " |",
+                    r.prefillTokS(),
+                    ours && casaBf16 != null ? String.format("%.0f%%", 100 * r.prefillTokS() / casaBf16.prefillTokS()) : "",
+                    ours && peer != null ? String.format("%.2fx", r.decodeTokS() / peer.decodeTokS()) : "", r.note());
         }
     }
 

@@ -30,26 +30,50 @@ final class ReadBandwidth {
         double best() { return Math.max(streamGBs, Double.isNaN(sgemvGBs) ? 0 : sgemvGBs); }
     }
 
-    private ReadBandwidth() {}
+    private final ThreadPool pool;
+    private final int passes;
+    private final MemorySegment[] buffers = new MemorySegment[16];
+    private MemorySegment[] matrices;
+    private MemorySegment x, y;
+    private MethodHandle gemv;
+    private MethodHandle setThreads;
+    private String unavailable;
 
-    static Result measure(ThreadPool pool, int passes) {
-        double stream = stream(pool, passes);
-        double sgemv = Double.NaN;
-        String note;
+    /** Allocates (and touches) the probes' memory once: 512 MiB for each probe. */
+    ReadBandwidth(ThreadPool pool, int passes) {
+        this.pool = pool;
+        this.passes = passes;
+        for (int i = 0; i < buffers.length; i++) {
+            buffers[i] = Arena.ofAuto().allocate(TOTAL_BYTES / buffers.length, 64);
+            for (long o = 0; o < buffers[i].byteSize(); o += 8) buffers[i].set(ValueLayout.JAVA_LONG, o, o * 31 + i);
+        }
         try {
-            // Every thread count up to the pool's: on a shared machine OpenMP's barrier waits for a thread whose
-            // core is taken (2 threads then read 8 GB/s where 1 reads 24); the bound takes the best.
-            int bestThreads = 1;
-            for (int t = 1; t <= pool.threads(); t++) {
-                double r = sgemv(t, passes);
-                if (!(r <= sgemv)) {
-                    sgemv = r;
-                    bestThreads = t;
-                }
-            }
-            note = "OpenBLAS (OpenMP build) cblas_sgemv, best with " + bestThreads + " of 1.." + pool.threads() + " threads";
+            openBlas();
         } catch (Throwable e) {
-            note = "OpenBLAS sgemv unavailable: " + e.getMessage();
+            unavailable = "OpenBLAS sgemv unavailable: " + e;
+        }
+    }
+
+    Result measure() {
+        double stream = stream();
+        double sgemv = Double.NaN;
+        String note = unavailable;
+        if (unavailable == null) {
+            try {
+                // Every thread count up to the pool's: on a shared machine OpenMP's barrier waits for a thread whose
+                // core is taken (2 threads then read 8 GB/s where 1 reads 24); the bound takes the best.
+                int bestThreads = 1;
+                for (int t = 1; t <= pool.threads(); t++) {
+                    double r = sgemv(t);
+                    if (!(r <= sgemv)) {
+                        sgemv = r;
+                        bestThreads = t;
+                    }
+                }
+                note = "OpenBLAS (OpenMP build) cblas_sgemv, best with " + bestThreads + " of 1.." + pool.threads() + " threads";
+            } catch (Throwable e) {
+                note = "OpenBLAS sgemv failed: " + e;
+            }
         }
         return new Result(stream, sgemv, note);
     }
@@ -58,13 +82,7 @@ final class ReadBandwidth {
 
     private static final int STREAMS = 8;
 
-    static double stream(ThreadPool pool, int passes) {
-        int n = 16;
-        MemorySegment[] buffers = new MemorySegment[n];
-        for (int i = 0; i < n; i++) {
-            buffers[i] = Arena.ofAuto().allocate(TOTAL_BYTES / n, 64);
-            for (long o = 0; o < buffers[i].byteSize(); o += 8) buffers[i].set(ValueLayout.JAVA_LONG, o, o * 31 + i);
-        }
+    double stream() {
         DoubleAdder sink = new DoubleAdder();
         double best = 0;
         for (int p = 0; p < passes + 1; p++) {
@@ -108,36 +126,42 @@ final class ReadBandwidth {
 
     private static final int ROW_MAJOR = 101, NO_TRANS = 111;
 
-    static double sgemv(int threads, int passes) throws Throwable {
-        Path lib = Files.exists(OPENBLAS_OPENMP) ? OPENBLAS_OPENMP : null;
+    private void openBlas() throws Throwable {
         Arena arena = Arena.ofAuto();
-        SymbolLookup blas = lib != null ? SymbolLookup.libraryLookup(lib, arena) : SymbolLookup.libraryLookup("libopenblas.so.0", arena);
+        SymbolLookup blas = Files.exists(OPENBLAS_OPENMP) ? SymbolLookup.libraryLookup(OPENBLAS_OPENMP, arena)
+                : SymbolLookup.libraryLookup("libopenblas.so.0", arena);
         Linker linker = Linker.nativeLinker();
-        Optional<MemorySegment> setThreads = blas.find("openblas_set_num_threads");
-        if (setThreads.isPresent()) {
-            linker.downcallHandle(setThreads.get(), FunctionDescriptor.ofVoid(ValueLayout.JAVA_INT)).invokeExact(threads);
-        }
-        MethodHandle gemv = linker.downcallHandle(blas.find("cblas_sgemv").orElseThrow(() -> new IllegalStateException("no cblas_sgemv")),
+        Optional<MemorySegment> threads = blas.find("openblas_set_num_threads");
+        if (threads.isPresent()) setThreads = linker.downcallHandle(threads.get(), FunctionDescriptor.ofVoid(ValueLayout.JAVA_INT));
+        gemv = linker.downcallHandle(blas.find("cblas_sgemv").orElseThrow(() -> new IllegalStateException("no cblas_sgemv")),
                 FunctionDescriptor.ofVoid(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
                         ValueLayout.JAVA_FLOAT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT,
                         ValueLayout.JAVA_FLOAT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
-        int rows = 4096, cols = 4096;
-        long matrixBytes = 4L * rows * cols;
-        int copies = (int) (TOTAL_BYTES / matrixBytes);
-        MemorySegment[] a = new MemorySegment[copies];
-        for (int i = 0; i < copies; i++) {
-            a[i] = arena.allocate(matrixBytes, 64);
-            for (long o = 0; o < matrixBytes; o += 4) a[i].set(ValueLayout.JAVA_FLOAT, o, (float) ((o >> 2) % 97) * 1e-3f);
+        long matrixBytes = 4L * ROWS * COLS;
+        matrices = new MemorySegment[(int) (TOTAL_BYTES / matrixBytes)];
+        for (int i = 0; i < matrices.length; i++) {
+            matrices[i] = arena.allocate(matrixBytes, 64);
+            for (long o = 0; o < matrixBytes; o += 4) matrices[i].set(ValueLayout.JAVA_FLOAT, o, (float) ((o >> 2) % 97) * 1e-3f);
         }
-        MemorySegment x = arena.allocate(4L * cols, 64), y = arena.allocate(4L * rows, 64);
-        for (int j = 0; j < cols; j++) x.setAtIndex(ValueLayout.JAVA_FLOAT, j, 1f / (j + 1));
+        x = arena.allocate(4L * COLS, 64);
+        y = arena.allocate(4L * ROWS, 64);
+        for (int j = 0; j < COLS; j++) x.setAtIndex(ValueLayout.JAVA_FLOAT, j, 1f / (j + 1));
+    }
+
+    private static final int ROWS = 4096, COLS = 4096;
+
+    /** Best pass of y = A·x over the matrices (together 512 MiB) with {@code threads} OpenBLAS threads, in GB/s. */
+    private double sgemv(int threads) throws Throwable {
+        if (setThreads != null) setThreads.invokeExact(threads);
         double best = 0;
         for (int p = 0; p < passes + 1; p++) {
             long t0 = System.nanoTime();
-            for (MemorySegment m : a) gemv.invokeExact(ROW_MAJOR, NO_TRANS, rows, cols, 1f, m, cols, x, 1, 0f, y, 1);
-            double gbs = copies * matrixBytes / ((System.nanoTime() - t0) / 1e9) / 1e9;
+            for (MemorySegment m : matrices) gemv.invokeExact(ROW_MAJOR, NO_TRANS, ROWS, COLS, 1f, m, COLS, x, 1, 0f, y, 1);
+            double gbs = (double) matrices.length * m(0) / ((System.nanoTime() - t0) / 1e9) / 1e9;
             if (p > 0) best = Math.max(best, gbs);
         }
         return best;
     }
+
+    private long m(int i) { return matrices[i].byteSize(); }
 }
