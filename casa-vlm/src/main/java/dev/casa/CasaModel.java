@@ -9,7 +9,6 @@ import dev.casa.family.LoadedWeights;
 import dev.casa.family.ModelDirectory;
 import dev.casa.family.ModelFamilies;
 import dev.casa.family.ModelParts;
-import dev.casa.family.QuantizationPolicy;
 import dev.casa.image.EncodedImage;
 import dev.casa.image.ImageEncoder;
 import dev.casa.text.generate.GenerationConfig;
@@ -67,9 +66,9 @@ public final class CasaModel implements AutoCloseable {
     private final ModelParts parts;
     private final ThreadPool pool;
     private final LoadedWeights weights;
-    private final QuantizationPolicy quantization;
+    private final QuantizationReport quantization;
 
-    private CasaModel(Path dir, ModelParts parts, ThreadPool pool, LoadedWeights weights, QuantizationPolicy quantization) {
+    private CasaModel(Path dir, ModelParts parts, ThreadPool pool, LoadedWeights weights, QuantizationReport quantization) {
         this.dir = dir;
         this.parts = parts;
         this.pool = pool;
@@ -117,7 +116,7 @@ public final class CasaModel implements AutoCloseable {
             ModelDirectory md = ModelDirectory.open(dir, options);
             ModelParts parts = ModelFamilies.load(md);
             LoadedWeights weights = new LoadedWeights(parts.weights(), md.quantization().quantized());
-            return new CasaModel(dir, parts, options.poolOrShared(), weights, md.quantization());
+            return new CasaModel(dir, parts, options.poolOrShared(), weights, md.quantization().report());
         } catch (ModelFormatException e) {
             throw e;
         } catch (dev.casa.text.prompt.jinja.TemplateException e) {
@@ -148,7 +147,7 @@ public final class CasaModel implements AutoCloseable {
     public Quantization quantization() { return quantization.quantization(); }
 
     /** Which matrices were quantized at load, and which stayed as loaded and why. */
-    public QuantizationPolicy quantizationReport() { return quantization; }
+    public QuantizationReport quantizationReport() { return quantization; }
 
     public TextConfig textConfig() { return parts.languageModel().config(); }
 

@@ -2,6 +2,8 @@ package dev.casa.family;
 
 import dev.casa.LoadOptions;
 import dev.casa.Quantization;
+import dev.casa.QuantizationReport;
+import dev.casa.QuantizationReport.Kept;
 import dev.casa.core.config.ModelFormatException;
 import dev.casa.core.kernels.ThreadPool;
 import dev.casa.core.nn.TensorBinder;
@@ -28,9 +30,6 @@ import java.util.Map;
  * Quantization runs on the load's thread pool, rows split between the threads; the copies live off-heap.
  */
 public final class QuantizationPolicy implements TensorBinder.MatrixPolicy {
-    /** Why a matrix the quantization would have taken was left as loaded. */
-    public enum Kept { EXCLUDED, ROWS_NOT_WHOLE_BLOCKS, ALREADY_QUANTIZED }
-
     private final LoadOptions options;
     private final ThreadPool pool;
     private final Map<Tensor, Tensor> copies = new LinkedHashMap<>();   // Tensor equality is identity
@@ -78,8 +77,10 @@ public final class QuantizationPolicy implements TensorBinder.MatrixPolicy {
         return Collections.unmodifiableMap(byName);
     }
 
-    /** The matrices that stayed as loaded although their use is quantized, and why. */
-    public synchronized Map<String, Kept> kept() {
-        return Collections.unmodifiableMap(new LinkedHashMap<>(kept));
+    /** What was quantized and what was kept, so far. */
+    public synchronized QuantizationReport report() {
+        Map<String, WeightFormat> formats = new LinkedHashMap<>();
+        for (Tensor q : copies.values()) formats.put(q.name(), q.format());
+        return new QuantizationReport(options.quantize(), formats, kept);
     }
 }

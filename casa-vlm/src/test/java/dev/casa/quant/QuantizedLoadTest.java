@@ -12,7 +12,7 @@ import dev.casa.core.safetensors.SafetensorsWriter;
 import dev.casa.core.tensor.Quantizer;
 import dev.casa.core.tensor.Tensor;
 import dev.casa.core.tensor.WeightFormat;
-import dev.casa.family.QuantizationPolicy;
+import dev.casa.QuantizationReport;
 import dev.casa.vision.image.ImageDecoder;
 import dev.casa.vision.image.RgbImage;
 import java.io.IOException;
@@ -96,7 +96,7 @@ class QuantizedLoadTest {
                 }
             }
             assertEquals(WeightFormat.Q8_0, m.weights().get("multi_modal_projector.linear_2.weight").format());
-            assertEquals(Map.of(QuantizationPolicy.Kept.EXCLUDED, 15L), m.quantizationReport().kept().values().stream()
+            assertEquals(Map.of(QuantizationReport.Kept.EXCLUDED, 15L), m.quantizationReport().kept().values().stream()
                     .collect(java.util.stream.Collectors.groupingBy(k -> k, java.util.stream.Collectors.counting())));
         }
     }
@@ -109,7 +109,7 @@ class QuantizedLoadTest {
             assertEquals(0, m.quantizationReport().quantized().size());
             assertFalse(m.quantizationReport().kept().isEmpty());
             m.quantizationReport().kept().forEach((name, why) -> {
-                assertEquals(QuantizationPolicy.Kept.ROWS_NOT_WHOLE_BLOCKS, why, name);
+                assertEquals(QuantizationReport.Kept.ROWS_NOT_WHOLE_BLOCKS, why, name);
                 assertNotEquals(0, m.weights().get(name).dim(1) % 32, name);
             });
         }
@@ -142,7 +142,7 @@ class QuantizedLoadTest {
         try (CasaModel again = CasaModel.load(out, LoadOptions.defaults().withQuantize(Quantization.Q8_0))) {
             assertEquals(0, again.quantizationReport().quantized().size());
             assertEquals(48, again.quantizationReport().kept().size());
-            assertTrue(again.quantizationReport().kept().values().stream().allMatch(k -> k == QuantizationPolicy.Kept.ALREADY_QUANTIZED));
+            assertTrue(again.quantizationReport().kept().values().stream().allMatch(k -> k == QuantizationReport.Kept.ALREADY_QUANTIZED));
         }
         // The output must be new (or empty) and outside the model.
         assertThrows(java.nio.file.FileAlreadyExistsException.class,
