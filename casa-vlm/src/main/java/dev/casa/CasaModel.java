@@ -5,6 +5,7 @@ import dev.casa.core.kernels.ThreadPool;
 import dev.casa.core.kernels.VectorModule;
 import dev.casa.core.safetensors.ModelFileChangedException;
 import dev.casa.core.safetensors.TensorStore;
+import dev.casa.family.LoadedWeights;
 import dev.casa.family.ModelDirectory;
 import dev.casa.family.ModelFamilies;
 import dev.casa.family.ModelParts;
@@ -64,11 +65,15 @@ public final class CasaModel implements AutoCloseable {
     private final Path dir;
     private final ModelParts parts;
     private final ThreadPool pool;
+    private final LoadedWeights weights;
+    private final QuantizationReport quantization;
 
-    private CasaModel(Path dir, ModelParts parts, ThreadPool pool) {
+    private CasaModel(Path dir, ModelParts parts, ThreadPool pool, LoadedWeights weights, QuantizationReport quantization) {
         this.dir = dir;
         this.parts = parts;
         this.pool = pool;
+        this.weights = weights;
+        this.quantization = quantization;
     }
 
     /**
@@ -91,12 +96,27 @@ public final class CasaModel implements AutoCloseable {
      * @throws IllegalStateException the JVM was started without {@code --add-modules jdk.incubator.vector}
      */
     public static CasaModel load(Path dir, ThreadPool pool) {
+        java.util.Objects.requireNonNull(pool, "pool");
+        return load(dir, LoadOptions.defaults().withPool(pool));
+    }
+
+    /**
+     * Loads and validates a model directory with {@code options}: its thread pool and, if asked, the Linear
+     * layers quantized in memory (nothing is written; docs/quantization.md says which tensors).
+     *
+     * @throws ModelFormatException as {@link #load(Path, ThreadPool)}, and for a weight that cannot be quantized
+     *         (not finite), naming it
+     * @throws IllegalStateException the JVM was started without {@code --add-modules jdk.incubator.vector}
+     */
+    public static CasaModel load(Path dir, LoadOptions options) {
         VectorModule.require();
         java.util.Objects.requireNonNull(dir, "dir");
-        java.util.Objects.requireNonNull(pool, "pool");
+        java.util.Objects.requireNonNull(options, "options");
         try {
-            ModelDirectory md = ModelDirectory.open(dir, pool);
-            return new CasaModel(dir, ModelFamilies.load(md), pool);
+            ModelDirectory md = ModelDirectory.open(dir, options);
+            ModelParts parts = ModelFamilies.load(md);
+            LoadedWeights weights = new LoadedWeights(parts.weights(), md.quantization().quantized());
+            return new CasaModel(dir, parts, options.poolOrShared(), weights, md.quantization().report());
         } catch (ModelFormatException e) {
             throw e;
         } catch (dev.casa.text.prompt.jinja.TemplateException e) {
@@ -117,8 +137,17 @@ public final class CasaModel implements AutoCloseable {
     /** One line: family and fusion. */
     public String architecture() { return parts.architecture(); }
 
-    /** The memory-mapped tensors of the model directory. */
-    public TensorStore weights() { return parts.weights(); }
+    /**
+     * The model's tensors as it runs them: memory-mapped from the model directory, except the matrices quantized
+     * in memory at load ({@link LoadOptions#quantize}), which this store returns in their block format.
+     */
+    public TensorStore weights() { return weights; }
+
+    /** The quantization applied at load ({@link Quantization#NONE}: weights as stored, whatever their format). */
+    public Quantization quantization() { return quantization.quantization(); }
+
+    /** Which matrices were quantized at load, and which stayed as loaded and why. */
+    public QuantizationReport quantizationReport() { return quantization; }
 
     public TextConfig textConfig() { return parts.languageModel().config(); }
 
@@ -178,7 +207,7 @@ public final class CasaModel implements AutoCloseable {
      * @throws ModelFileChangedException naming the file and the change
      */
     public void checkWeights() {
-        parts.weights().checkIntact();
+        weights.checkIntact();
     }
 
     /**
@@ -351,6 +380,6 @@ public final class CasaModel implements AutoCloseable {
 
     @Override
     public void close() {
-        parts.weights().close();
+        weights.close();
     }
 }

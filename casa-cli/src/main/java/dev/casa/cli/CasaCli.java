@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
 @Command(name = "casa", mixinStandardHelpOptions = true, version = "casa-java 0.1.0-SNAPSHOT",
         description = "Run CASA vision-language models on the CPU.",
         subcommands = {DescribeCommand.class, ChatCommand.class, CaptionCommand.class, InfoCommand.class,
-            ForwardCommand.class, TokenizeCommand.class, PreprocessCommand.class, ServeCommand.class})
+            ForwardCommand.class, TokenizeCommand.class, PreprocessCommand.class, ServeCommand.class, QuantizeCommand.class})
 public final class CasaCli implements Runnable {
     static final int BAD_INPUT = 2;
 

@@ -1,6 +1,5 @@
 package dev.casa.cli;
 
-import dev.casa.core.tensor.DType;
 import dev.casa.core.tensor.Tensor;
 import dev.casa.CasaModel;
 import dev.casa.text.lm.TextConfig;
@@ -10,8 +9,8 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
-/** {@code casa info}: architecture, parameter counts, dtypes and memory of a model directory. */
-@Command(name = "info", mixinStandardHelpOptions = true, description = "Show a model's architecture, parameters, dtypes and memory.")
+/** {@code casa info}: architecture, parameter counts, weight formats and memory of a model directory. */
+@Command(name = "info", mixinStandardHelpOptions = true, description = "Show a model's architecture, parameters, weight formats and memory.")
 public final class InfoCommand implements Callable<Integer> {
     @Mixin
     ModelOptions modelOptions;
@@ -33,7 +32,8 @@ public final class InfoCommand implements Callable<Integer> {
                 out.println("vision:     none (text-only)");
             }
             Map<String, long[]> groups = new TreeMap<>();
-            Map<DType, Long> dtypes = new TreeMap<>();
+            Map<String, Map<String, Long>> groupFormats = new TreeMap<>();
+            Map<String, Long> formats = new TreeMap<>();
             long bytes = 0;
             for (String name : model.weights().names()) {
                 Tensor tensor = model.weights().get(name);
@@ -41,16 +41,27 @@ public final class InfoCommand implements Callable<Integer> {
                 long[] g = groups.computeIfAbsent(group, k -> new long[2]);
                 g[0] += tensor.size();
                 g[1] += tensor.data().byteSize();
-                dtypes.merge(tensor.dtype(), tensor.size(), Long::sum);
+                groupFormats.computeIfAbsent(group, k -> new TreeMap<>()).merge(tensor.format().name(), tensor.data().byteSize(), Long::sum);
+                formats.merge(tensor.format().name(), tensor.size(), Long::sum);
                 bytes += tensor.data().byteSize();
             }
             long total = 0;
             for (var e : groups.entrySet()) {
-                out.printf("params:     %-15s %,14d  (%s)%n", e.getKey(), e.getValue()[0], human(e.getValue()[1]));
+                out.printf("params:     %-15s %,14d  (%s: %s)%n", e.getKey(), e.getValue()[0], human(e.getValue()[1]),
+                        byFormat(groupFormats.get(e.getKey())));
                 total += e.getValue()[0];
             }
-            out.printf("params:     %-15s %,14d  (%s on disk, memory-mapped)%n", "total", total, human(bytes));
-            out.println("dtypes:     " + dtypes);
+            boolean inMemory = model.quantization() != dev.casa.Quantization.NONE;
+            out.printf("params:     %-15s %,14d  (%s%s)%n", "total", total, human(bytes),
+                    inMemory ? ", quantized matrices in memory, the rest memory-mapped" : " on disk, memory-mapped");
+            out.println("formats:    " + formats + " (parameters per format)");
+            if (inMemory) {
+                var report = model.quantizationReport();
+                Map<String, Integer> kept = new TreeMap<>();
+                report.kept().values().forEach(v -> kept.merge(v.toString(), 1, Integer::sum));
+                out.printf("quantized:  %s at load: %d matrices%s%n", model.quantization().optionName(), report.quantized().size(),
+                        kept.isEmpty() ? "" : "; kept as stored: " + kept);
+            }
             long kvPerToken = 2L * t.numHiddenLayers() * t.numKeyValueHeads() * t.headDim() * Float.BYTES;
             out.printf("KV cache:   %s per text token (fp32); %s for max_position_embeddings %d%n",
                     human(kvPerToken), human(kvPerToken * t.maxPositionEmbeddings()), t.maxPositionEmbeddings());
@@ -67,6 +78,12 @@ public final class InfoCommand implements Callable<Integer> {
                 || name.startsWith("model.vision_model.")) return "vision tower";
         if (name.contains(".casa_")) return "CASA layers";
         return "language model";
+    }
+
+    /** "Q8_0 1.2 MiB, F32 3.4 KiB": bytes per format, largest first. */
+    static String byFormat(Map<String, Long> bytes) {
+        return bytes.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+                .map(e -> e.getKey() + " " + human(e.getValue())).collect(java.util.stream.Collectors.joining(", "));
     }
 
     static String human(long bytes) {

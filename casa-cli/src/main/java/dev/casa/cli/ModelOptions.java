@@ -2,11 +2,12 @@ package dev.casa.cli;
 
 import dev.casa.core.kernels.ThreadPool;
 import dev.casa.CasaModel;
+import dev.casa.LoadOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
-/** {@code --model}, {@code --threads}, {@code --debug}: shared by the commands that load a model. */
+/** {@code --model}, {@code --threads}, {@code --quantize}, {@code --debug}: shared by the commands that load a model. */
 final class ModelOptions {
     @Option(names = "--model", paramLabel = "DIR",
             description = "model directory (default: the bundled demo model, models/demo/model)")
@@ -21,7 +22,21 @@ final class ModelOptions {
     @Option(names = "--debug", description = "print stack traces on errors")
     boolean debug;
 
+    @Option(names = "--quantize", paramLabel = "TYPE",
+            description = "quantize the Linear layers in memory at load: none (default), q8_0, or q4_0 (output head q8_0); "
+                    + "nothing is written (see 'casa quantize')")
+    String quantize;
+
+    @Option(names = "--quantize-exclude", paramLabel = "REGEX",
+            description = "keep tensors whose name contains a match of REGEX as stored (repeatable)")
+    java.util.List<String> quantizeExclude = new java.util.ArrayList<>();
+
     ThreadPool pool() {
+        return pool(threads);
+    }
+
+    /** The shared pool for null, else a new pool of {@code threads} threads (checked). */
+    static ThreadPool pool(Integer threads) {
         if (threads == null) return ThreadPool.shared();
         if (threads < 1 || threads > MAX_THREADS) {
             throw new IllegalArgumentException("--threads must be in [1, " + MAX_THREADS + "], got " + threads);
@@ -34,10 +49,16 @@ final class ModelOptions {
         return BundledModel.locate();
     }
 
+    /** The load options of the flags: pool, quantization, excluded tensors. */
+    LoadOptions loadOptions() {
+        return LoadOptions.defaults().withPool(pool()).withQuantize(quantize)
+                .withExclude(quantizeExclude.toArray(String[]::new));
+    }
+
     CasaModel load() {
         Path dir = modelDir();
         if (!Files.isDirectory(dir)) throw new IllegalArgumentException("model directory not found: " + dir);
-        return CasaModel.load(dir, pool());
+        return CasaModel.load(dir, loadOptions());
     }
 
     /** Finds the demo model shipped in the repository: next to the working directory or the jar. */

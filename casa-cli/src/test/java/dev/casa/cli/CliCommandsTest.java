@@ -89,6 +89,53 @@ class CliCommandsTest {
         assertTrue(r.out().contains("total"), r.out());
     }
 
+    private static Path demo() {
+        return root().getParent().resolve("demo/model");
+    }
+
+    @Test
+    void quantizeWritesADirectoryThatLoadsAndInfoShowsItsFormats() throws IOException {
+        Path out = tmp.resolve("demo-q4");
+        Result r = run("", "quantize", "--model", demo().toString(), "--type", "q4_0", "--out", out.toString(), "--threads", "2");
+        assertEquals(0, r.status(), r.err());
+        assertTrue(r.out().startsWith("quantized 48 matrices to Q4_0 (output head Q8_0); weights 4.7 MiB -> 964.0 KiB; wrote "), r.out());
+        assertTrue(Files.exists(out.resolve("tokenizer.json")) && Files.exists(out.resolve("model.safetensors")));
+
+        r = run("", "info", "--model", out.toString());
+        assertEquals(0, r.status(), r.err());
+        assertTrue(r.out().contains("params:     language model         697,216  (414.0 KiB: Q4_0 351.0 KiB, Q8_0 59.5 KiB, F32 3.5 KiB)"), r.out());
+        assertTrue(r.out().contains("formats:    {F32=78912, Q4_0=1085440, Q8_0=57344} (parameters per format)"), r.out());
+
+        r = run("", "describe", "--model", out.toString(), "--image", root().getParent().resolve("demo/example.png").toString());
+        assertEquals(0, r.status(), r.err());
+        assertEquals("a purple circle, an orange square and a green triangle on a grey background\n", r.out());
+
+        r = run("", "quantize", "--model", demo().toString(), "--type", "q8_0", "--out", out.toString());
+        assertEquals(2, r.status());
+        assertEquals("casa quantize: error: " + out + ": exists and is not an empty directory\n", r.err());
+        r = run("", "quantize", "--model", demo().toString(), "--type", "bf16", "--out", tmp.resolve("x").toString());
+        assertEquals(2, r.status());
+        assertEquals("casa quantize: error: --type must be q8_0 or q4_0, got 'bf16'\n", r.err());
+        r = run("", "quantize", "--model", demo().toString(), "--out", tmp.resolve("x").toString());
+        assertEquals(2, r.status());
+        assertTrue(r.err().contains("--type"), r.err());
+    }
+
+    @Test
+    void quantizeOnLoadIsAFlagOfTheLoadingCommands() {
+        Result r = run("", "info", "--model", demo().toString(), "--quantize", "q8_0", "--quantize-exclude", "^vision_tower\\.");
+        assertEquals(0, r.status(), r.err());
+        assertTrue(r.out().contains("quantized:  q8_0 at load: 36 matrices; kept as stored: {EXCLUDED=12}"), r.out());
+        assertTrue(r.out().contains("params:     vision tower           298,560  (1.1 MiB: F32 1.1 MiB)"), r.out());
+        r = run("", "describe", "--model", demo().toString(), "--image", root().getParent().resolve("demo/example.png").toString(),
+                "--quantize", "q4_0");
+        assertEquals(0, r.status(), r.err());
+        assertEquals("a purple circle, an orange square and a green triangle on a grey background\n", r.out());
+        r = run("", "describe", "--model", demo().toString(), "--image", IMAGE.toString(), "--quantize", "int4");
+        assertEquals(2, r.status());
+        assertEquals("casa describe: error: quantize must be one of none, q8_0, q4_0; got 'int4'\n", r.err());
+    }
+
     @Test
     void chatTakesImagesAndTurns() {
         Result r = run("/image " + IMAGE + "\nwhat is it?\nand now?\n/quit\n", "chat", "--model", MODEL.toString(), "--max-new-tokens", "3");

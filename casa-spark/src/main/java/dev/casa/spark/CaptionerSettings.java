@@ -30,7 +30,7 @@ public abstract class CaptionerSettings<T extends CaptionerSettings<T>> implemen
     /** The model directory: a path every executor sees, or the name of a directory shipped with the job. */
     public T setModel(String dir) { this.model = dir; return self(); }
 
-    /** {@code none} (default), or a weight format ({@code q8_0}, {@code q4_0}) once the library can quantize on load. */
+    /** {@code none} (default), or {@code q8_0} / {@code q4_0}: the Linear layers quantized in memory when an executor loads the model. */
     public T setQuantize(String format) { this.quantize = Quantize.check(format); return self(); }
 
     /** Kernel threads of each executor's model; 0 (default) sizes them from the executor's cores and {@code spark.task.cpus}. */

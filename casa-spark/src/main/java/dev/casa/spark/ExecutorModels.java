@@ -1,6 +1,7 @@
 package dev.casa.spark;
 
 import dev.casa.CasaModel;
+import dev.casa.LoadOptions;
 import dev.casa.core.kernels.ThreadPool;
 import java.nio.file.Path;
 import java.util.concurrent.ConcurrentHashMap;
@@ -72,7 +73,7 @@ public final class ExecutorModels {
             if (model == null) {
                 ThreadPool pool = new ThreadPool(key.threads());
                 try {
-                    model = CasaModel.load(key.dir(), pool);
+                    model = CasaModel.load(key.dir(), LoadOptions.defaults().withPool(pool).withQuantize(key.quantize()));
                 } catch (RuntimeException | Error e) {
                     pool.close();
                     throw e;

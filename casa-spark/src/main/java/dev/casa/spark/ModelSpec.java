@@ -13,7 +13,7 @@ import org.apache.spark.SparkFiles;
  * {@code SparkContext.addFile(dir, true)}, {@code --files} or {@code --archives ARCHIVE#name}.
  *
  * @param model   the directory or shipped name
- * @param quantize {@code none} (see {@link Quantize})
+ * @param quantize {@code none}, {@code q8_0} or {@code q4_0} (see {@link Quantize})
  * @param threads kernel threads of the executor's model, 0 = sized from the executor's cores
  */
 record ModelSpec(String model, String quantize, int threads) implements Serializable {

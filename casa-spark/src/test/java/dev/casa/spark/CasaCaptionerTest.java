@@ -99,6 +99,41 @@ class CasaCaptionerTest {
                 "local[2], one cpu per task: each task computes alone");
     }
 
+    /**
+     * quantize q4_0: each executor loads the model quantized, once, and answers as the library does with the same
+     * load options (the oracle, outside Spark). A copy of the demo directory keeps the other tests' one-load count.
+     */
+    @Test
+    void quantizeLoadsTheModelQuantizedOnTheExecutorsAsTheLibraryDoes(@TempDir Path tmp) throws IOException {
+        Path copy = Files.createDirectory(tmp.resolve("demo-copy"));
+        try (var files = Files.list(SparkTests.modelDir())) {
+            for (Path f : files.toList()) Files.copy(f, copy.resolve(f.getFileName()));
+        }
+        List<Row> input = new ArrayList<>();
+        List<JsonNode> items = new ArrayList<>();
+        for (JsonNode item : SparkTests.heldout().get("items")) {
+            if (items.size() == 6) break;
+            items.add(item);
+            input.add(RowFactory.create(item.get("id").asText(), SparkTests.heldoutDir().resolve(item.get("image").asText()).toString(),
+                    item.get("question").asText()));
+        }
+        StructType schema = new StructType().add("id", DataTypes.StringType).add("image", DataTypes.StringType).add("question", DataTypes.StringType);
+        Map<String, Row> byId = byId(new CasaCaptioner().setModel(copy.toString()).setQuantize("q4_0").setImageCol("image")
+                .setPromptCol("question").transform(SparkTests.spark().createDataFrame(input, schema).repartition(2)));
+        try (CasaModel oracle = CasaModel.load(copy, dev.casa.LoadOptions.defaults().withQuantize(dev.casa.Quantization.Q4_0))) {
+            for (JsonNode item : items) {
+                Session s = oracle.newSession();
+                s.addImage(ImageDecoder.decode(SparkTests.heldoutDir().resolve(item.get("image").asText())));
+                GenerationResult r = s.ask(item.get("question").asText(), oracle.defaultGenerationOptions(), TokenListener.NONE);
+                assertAnswered(byId.get(item.get("id").asText()),
+                        new Expected(r.text().strip(), s.lastTurn().promptTokens(), r.tokens().length, r.stopReason().name()),
+                        item.get("id").asText());
+            }
+        }
+        assertEquals(1, ExecutorModels.loads(copy), "one model load in this JVM");
+        assertEquals(dev.casa.Quantization.Q4_0, ExecutorModels.get(new ModelSpec(copy.toString(), "Q4_0", 1)).quantization());
+    }
+
     @Test
     void badRowsGetAnErrorAndTheJobGoesOn(@TempDir Path tmp) throws IOException {
         Path good = SparkTests.heldoutDir().resolve("colour_00.png");
@@ -191,8 +226,8 @@ class CasaCaptionerTest {
         assertMessage("no model: set the model directory (setModel)",
                 () -> new CasaCaptioner().setImageCol("path").transform(df.drop("answer")));
         assertMessage("quantize must be one of none, q8_0, q4_0; got 'int3'", () -> new CasaCaptioner().setQuantize("int3"));
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> new CasaCaptioner().setQuantize("Q8_0")).getMessage()
-                .startsWith("quantize 'q8_0' is not available: this build of casa-java has no quantized loading"));
+        assertEquals("q8_0", new CasaCaptioner().setQuantize(" Q8_0").getQuantize());
+        assertEquals("none", new CasaCaptioner().setQuantize(null).getQuantize());
         assertMessage("top-p must be in (0, 1], got 2.0", () -> new CasaCaptioner().setTopP(2));
         assertMessage("max new tokens must be >= 0, got -1", () -> new CasaCaptioner().setMaxNewTokens(-1));
     }

@@ -51,8 +51,12 @@ public final class VisionEncoder implements AutoCloseable {
      * the tower's or projector's prefix is an error naming it.
      */
     public static VisionEncoder load(VisionModelConfig config, TensorStore store, ThreadPool pool) {
+        return load(config, new TensorBinder(store), pool);
+    }
+
+    /** As {@link #load(VisionModelConfig, TensorStore, ThreadPool)}, binding through {@code binder} (and its matrix policy). */
+    public static VisionEncoder load(VisionModelConfig config, TensorBinder binder, ThreadPool pool) {
         Objects.requireNonNull(pool, "pool");
-        TensorBinder binder = new TensorBinder(store);
         SiglipVisionTower tower = SiglipVisionTower.bind(config.vision(), binder, TOWER_PREFIX, pool,
                 config.layersToRun(), config.usesPostLayerNorm());
         Projector projector = Projector.bind(config, binder, pool);
@@ -72,6 +76,11 @@ public final class VisionEncoder implements AutoCloseable {
     /** {@link #load(VisionModelConfig, TensorStore, ThreadPool)} from the whole config.json tree. */
     public static VisionEncoder load(JsonNode configJson, TensorStore store, ThreadPool pool) {
         return load(VisionModelConfig.fromJson(configJson), store, pool);
+    }
+
+    /** {@link #load(VisionModelConfig, TensorBinder, ThreadPool)} from the whole config.json tree. */
+    public static VisionEncoder load(JsonNode configJson, TensorBinder binder, ThreadPool pool) {
+        return load(VisionModelConfig.fromJson(configJson), binder, pool);
     }
 
     /** Opens a model directory (config.json + safetensors); {@link #close()} closes the weights. */

@@ -1,8 +1,10 @@
 package dev.casa.family;
 
+import dev.casa.LoadOptions;
 import dev.casa.core.config.JsonConfig;
 import dev.casa.core.config.ModelFormatException;
 import dev.casa.core.kernels.ThreadPool;
+import dev.casa.core.nn.TensorBinder;
 import dev.casa.core.safetensors.ModelWeights;
 import dev.casa.core.safetensors.TensorStore;
 import dev.casa.text.generate.GenerationConfig;
@@ -19,20 +21,38 @@ public final class ModelDirectory {
     private final Path dir;
     private final JsonConfig config;
     private final ThreadPool pool;
+    private final QuantizationPolicy quantization;
 
-    private ModelDirectory(Path dir, JsonConfig config, ThreadPool pool) {
+    private ModelDirectory(Path dir, JsonConfig config, LoadOptions options) {
         this.dir = dir;
         this.config = config;
-        this.pool = pool;
+        this.pool = options.poolOrShared();
+        this.quantization = new QuantizationPolicy(options);
     }
 
-    /** Opens {@code dir} and parses its config.json. */
+    /** Opens {@code dir} and parses its config.json; weights as stored. */
     public static ModelDirectory open(Path dir, ThreadPool pool) {
+        return open(dir, LoadOptions.defaults().withPool(pool));
+    }
+
+    /** Opens {@code dir} and parses its config.json; the families bind with {@code options}' quantization. */
+    public static ModelDirectory open(Path dir, LoadOptions options) {
         if (!Files.isDirectory(dir)) throw new ModelFormatException(dir + ": not a model directory");
         Path file = dir.resolve("config.json");
         if (!Files.exists(file)) throw new ModelFormatException(file + ": file not found (a model directory needs config.json)");
-        return new ModelDirectory(dir, JsonConfig.read(file), pool);
+        return new ModelDirectory(dir, JsonConfig.read(file), options);
     }
+
+    /**
+     * A binder over {@code store} that applies this load's quantization to the matrices it hands out: every
+     * family binds through one (and may make several over the same store; a matrix is quantized once).
+     */
+    public TensorBinder binder(dev.casa.core.safetensors.TensorStore store) {
+        return new TensorBinder(store, quantization);
+    }
+
+    /** What this load quantizes, and what it quantized so far. */
+    public QuantizationPolicy quantization() { return quantization; }
 
     public Path path() { return dir; }
 

@@ -13,18 +13,53 @@ import java.util.function.Function;
 
 /**
  * Binds a model's tensors by name, once, at load: each must exist with exactly the expected shape
- * and a float format; errors name the tensor, the store, and what was expected and found. Afterwards
- * {@link #rejectUnused} looks at what was not bound, so a misspelt or misplaced tensor is an error
- * rather than silently ignored.
+ * and a format readable as float (F32, F16, BF16, or a block format such as Q8_0); errors name the
+ * tensor, the store, and what was expected and found. Afterwards {@link #rejectUnused} looks at what
+ * was not bound, so a misspelt or misplaced tensor is an error rather than silently ignored.
+ *
+ * <p>Matrices pass through a {@link MatrixPolicy} that may replace them, told what each is for
+ * ({@link MatrixUse}): this is how a loader quantizes the Linear layers of a model in memory without
+ * the model's code knowing. Vectors (norm weights, biases) and other tensors are handed out as stored.
  */
 public final class TensorBinder {
+
+    /** What a bound matrix is used for, so that a {@link MatrixPolicy} can treat each kind its own way. */
+    public enum MatrixUse {
+        /** The weight {@code [out, in]} of a Linear layer. */
+        LINEAR,
+        /** The output head {@code [vocab, d]} (lm_head), when it is its own tensor. */
+        OUTPUT_HEAD,
+        /** The embedding table when the output head is tied to it: rows are looked up, and it is the head. */
+        TIED_EMBEDDING,
+        /** An embedding table: rows are looked up, never multiplied. */
+        EMBEDDING,
+        /** Any other matrix. */
+        OTHER
+    }
+
+    /** Replaces a bound matrix at load (for example by a quantized copy); {@link #AS_STORED} keeps it. */
+    @FunctionalInterface
+    public interface MatrixPolicy {
+        MatrixPolicy AS_STORED = (tensor, use) -> tensor;
+
+        /** The tensor to use for {@code tensor} (already checked: the expected shape, readable as float). */
+        Tensor apply(Tensor tensor, MatrixUse use);
+    }
+
     private final TensorStore store;
+    private final MatrixPolicy policy;
     private final Set<String> bound = new LinkedHashSet<>();
     /** Optional names asked for but absent: candidates for the misspelling hint. */
     private final Set<String> absentOptional = new LinkedHashSet<>();
 
     public TensorBinder(TensorStore store) {
+        this(store, MatrixPolicy.AS_STORED);
+    }
+
+    /** A binder whose matrices pass through {@code policy}. */
+    public TensorBinder(TensorStore store, MatrixPolicy policy) {
         this.store = store;
+        this.policy = java.util.Objects.requireNonNull(policy, "policy");
     }
 
     public TensorStore store() { return store; }
@@ -53,9 +88,14 @@ public final class TensorBinder {
         return store.find(name).isPresent();
     }
 
-    /** A 2-D weight {@code [rows, cols]}. */
+    /** A 2-D weight {@code [rows, cols]} ({@link MatrixUse#OTHER}). */
     public Tensor matrix(String name, int rows, int cols) {
-        return tensor(name, rows, cols);
+        return matrix(name, rows, cols, MatrixUse.OTHER);
+    }
+
+    /** A 2-D weight {@code [rows, cols]} used as {@code use}, as the binder's {@link MatrixPolicy} returns it. */
+    public Tensor matrix(String name, int rows, int cols, MatrixUse use) {
+        return policy.apply(tensor(name, rows, cols), use);
     }
 
     /** A 1-D tensor (norm weight, bias) widened to float. */
@@ -70,13 +110,13 @@ public final class TensorBinder {
 
     /** {@code prefix.weight [out, in]} and, when {@code bias}, {@code prefix.bias [out]}. */
     public Linear linear(String prefix, int out, int in, boolean bias) {
-        Tensor w = matrix(prefix + ".weight", out, in);
+        Tensor w = matrix(prefix + ".weight", out, in, MatrixUse.LINEAR);
         return new Linear(w, bias ? vector(prefix + ".bias", out) : null);
     }
 
     /** {@code prefix.weight [out, in]} with {@code prefix.bias} read whenever the checkpoint has one. */
     public Linear linearOptionalBias(String prefix, int out, int in) {
-        Tensor w = matrix(prefix + ".weight", out, in);
+        Tensor w = matrix(prefix + ".weight", out, in, MatrixUse.LINEAR);
         return new Linear(w, optionalVector(prefix + ".bias", out));
     }
 
@@ -136,9 +176,9 @@ public final class TensorBinder {
             throw new ModelFormatException("tensor '" + t.name() + "' in " + store.describe() + ": expected shape "
                     + Arrays.toString(shape) + ", found " + Arrays.toString(t.shape()));
         }
-        if (!t.dtype().readableAsFloat()) {
+        if (!t.format().readableAsFloat()) {
             throw new ModelFormatException("tensor '" + t.name() + "' in " + store.describe()
-                    + ": expected dtype F32, F16 or BF16, found " + t.dtype());
+                    + ": expected dtype F32, F16 or BF16 (or a quantized format, Q8_0 or Q4_0), found " + t.format());
         }
         return t;
     }

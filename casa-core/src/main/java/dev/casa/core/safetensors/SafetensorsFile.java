@@ -67,9 +67,10 @@ public final class SafetensorsFile implements TensorStore {
             MemorySegment file = map(opened, path, arena);
             SafetensorsHeader header = SafetensorsHeader.read(file, path.toString());
             TreeMap<String, Tensor> tensors = new TreeMap<>();
+            QuantizedTensors.checkKeysNameTensors(header.metadata(), header.entries(), path.toString());
             for (SafetensorsHeader.Entry e : header.entries()) {
                 MemorySegment data = file.asSlice(header.dataStart() + e.begin(), e.end() - e.begin());
-                tensors.put(e.name(), new Tensor(e.name(), e.dtype(), e.shape(), data));
+                tensors.put(e.name(), QuantizedTensors.tensor(e, data, header.metadata(), path.toString()));
             }
             return new SafetensorsFile(path, arena, opened, header.metadata(), tensors);
         } catch (RuntimeException | Error e) {

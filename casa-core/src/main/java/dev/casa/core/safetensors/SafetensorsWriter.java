@@ -99,19 +99,26 @@ public final class SafetensorsWriter {
         return add(name, dtype, shape, (offset, chunk) -> chunk.put(copy, (int) offset, chunk.remaining()));
     }
 
-    /** A copy of {@code tensor} (any dtype) under its own name. Block formats (Q8_0, Q4_0) are refused for now. */
+    /**
+     * A copy of {@code tensor} (any dtype) under its own name. A block-format tensor (Q8_0, Q4_0) is stored
+     * as U8 bytes with its format and logical shape in {@code __metadata__} ({@link QuantizedTensors}).
+     */
     public SafetensorsWriter add(Tensor tensor) {
-        if (tensor.format().quantized()) {
-            // Needs the on-disk convention for block formats (U8 bytes + the format in __metadata__).
-            throw new IllegalArgumentException("tensor '" + tensor.name() + "' is " + tensor.format()
-                    + "; writing quantized tensors is not supported yet");
-        }
         MemorySegment data = tensor.data();
-        return add(tensor.name(), tensor.dtype(), tensor.shape(), (offset, chunk) -> {
+        long[] shape = tensor.shape();
+        if (tensor.format().quantized()) {
+            shape = QuantizedTensors.storedShape(tensor);
+            for (String key : QuantizedTensors.metadata(tensor).keySet()) {
+                if (metadata.containsKey(key)) throw new IllegalArgumentException("tensor '" + tensor.name() + "' added twice");
+            }
+        }
+        add(tensor.name(), tensor.dtype(), shape, (offset, chunk) -> {
             int n = chunk.remaining();
             MemorySegment.ofBuffer(chunk).copyFrom(data.asSlice(offset, n));
             chunk.position(chunk.position() + n);
         });
+        if (tensor.format().quantized()) metadata.putAll(QuantizedTensors.metadata(tensor));
+        return this;
     }
 
     /** A tensor of {@code values} stored as {@code dtype} (F32, or BF16/F16 rounded to nearest even). */

@@ -170,34 +170,52 @@ final class Q4_0Format implements WeightFormat {
      * exactly as GGML's {@code quantize_row_q4_0_ref}: {@code d = max/−8} where {@code max} is the
      * first value of largest magnitude (sign kept), {@code q = min(15, (int8)(x·(1/d) + 8.5))}
      * (truncation), and the scale stored as {@code fp16(d)}, round to nearest even.
+     *
+     * <p>Vectorized: the largest magnitude is a max-reduction, then a scan finds its first value;
+     * {@code x·id + 8.5} is the same float operations lane by lane, and Java's float-to-int
+     * conversion truncates as C's cast does.
      */
     @Override
     public void quantize(float[] src, int srcOffset, int n, MemorySegment dst, long dstOffset) {
         if (n % BLOCK != 0) throw new IllegalArgumentException(name() + " quantizes whole blocks of 32, not " + n);
         byte[] out = new byte[n / BLOCK * BYTES];   // built on the heap, copied once: per-byte segment stores are slow
-        for (int b = 0; b < n / BLOCK; b++) {
-            int base = srcOffset + BLOCK * b;
-            int block = BYTES * b;
-            float amax = 0f, max = 0f;
-            for (int j = 0; j < BLOCK; j++) {
-                float v = src[base + j];
-                if (amax < Math.abs(v)) {
-                    amax = Math.abs(v);
-                    max = v;
+        for (int b = 0; b < n / BLOCK; b++) quantizeBlock(src, srcOffset + BLOCK * b, out, BYTES * b);
+        MemorySegment.copy(out, 0, dst, ValueLayout.JAVA_BYTE, dstOffset, out.length);
+    }
+
+    private static final IntVector FIFTEEN = IntVector.broadcast(I, 15);
+
+    private static void quantizeBlock(float[] src, int base, byte[] out, int block) {
+        FloatVector m = FloatVector.zero(F);
+        for (int h = 0; h < BLOCK; h += LANES) m = m.max(FloatVector.fromArray(F, src, base + h).abs());
+        float amax = m.reduceLanes(VectorOperators.MAX);
+        // GGML keeps max = +0 unless some |x| > 0 (an all-zero block, -0 included, gets d = -0).
+        float max = 0f;
+        if (amax > 0f) {
+            for (int h = 0; h < BLOCK; h += LANES) {
+                int first = FloatVector.fromArray(F, src, base + h).abs().compare(VectorOperators.EQ, amax).firstTrue();
+                if (first < LANES) {
+                    max = src[base + h + first];
+                    break;
                 }
             }
-            float d = max / -8;
-            float id = d != 0f ? 1.0f / d : 0f;
-            short h = Float.floatToFloat16(d);
-            out[block] = (byte) h;
-            out[block + 1] = (byte) (h >> 8);
-            for (int j = 0; j < BLOCK / 2; j++) {
-                // C's (int8_t) cast truncates toward zero, as Java's (int) does; x·id + 8.5 is in [0.5, 16.5].
-                int q0 = Math.min(15, (int) (src[base + j] * id + 8.5f));
-                int q1 = Math.min(15, (int) (src[base + BLOCK / 2 + j] * id + 8.5f));
-                out[block + 2 + j] = (byte) (q0 | q1 << 4);
-            }
         }
-        MemorySegment.copy(out, 0, dst, ValueLayout.JAVA_BYTE, dstOffset, out.length);
+        float d = max / -8;
+        float id = d != 0f ? 1.0f / d : 0f;
+        short scale = Float.floatToFloat16(d);
+        out[block] = (byte) scale;
+        out[block + 1] = (byte) (scale >> 8);
+        for (int h = 0; h < BLOCK / 2; h += LANES) {
+            IntVector lo = codes(src, base + h, id);
+            IntVector hi = codes(src, base + BLOCK / 2 + h, id);
+            ((ByteVector) lo.or(hi.lanewise(VectorOperators.LSHL, 4)).convertShape(VectorOperators.I2B, B, 0))
+                    .intoArray(out, block + 2 + h);
+        }
+    }
+
+    /** {@code min(15, (int) (x·id + 8.5))} for {@link Simd#LANES} values; x·id + 8.5 is in [0.5, 16.5]. */
+    private static IntVector codes(float[] src, int at, float id) {
+        FloatVector y = FloatVector.fromArray(F, src, at).mul(id).add(8.5f);
+        return ((IntVector) y.convert(VectorOperators.F2I, 0)).min(FIFTEEN);
     }
 }

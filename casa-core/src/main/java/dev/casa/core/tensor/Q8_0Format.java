@@ -2,6 +2,7 @@ package dev.casa.core.tensor;
 
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
@@ -10,6 +11,7 @@ import java.nio.ByteOrder;
 
 import static dev.casa.core.tensor.Simd.B;
 import static dev.casa.core.tensor.Simd.F;
+import static dev.casa.core.tensor.Simd.I;
 import static dev.casa.core.tensor.Simd.LANES;
 
 /**
@@ -146,28 +148,39 @@ final class Q8_0Format implements WeightFormat {
      * exactly as GGML's {@code quantize_row_q8_0_ref}: {@code d = amax/127} in float,
      * {@code q = roundf(x·(1/d))} (half away from zero), and the scale stored as
      * {@code fp16(d)}, round to nearest even; dequantization then uses the f16 scale.
+     *
+     * <p>Vectorized: the block maximum is a max-reduction (exact in any order), and {@code roundf} is
+     * the truncation {@code t} plus one step away from zero where {@code |y − t| ≥ 0.5}, exact because
+     * {@code y − t} is (no {@code y + 0.5}, which rounds 0.49999997 up).
      */
     @Override
     public void quantize(float[] src, int srcOffset, int n, MemorySegment dst, long dstOffset) {
         if (n % BLOCK != 0) throw new IllegalArgumentException(name() + " quantizes whole blocks of 32, not " + n);
         byte[] out = new byte[n / BLOCK * BYTES];   // built on the heap, copied once: per-byte segment stores are slow
-        for (int b = 0; b < n / BLOCK; b++) {
-            int base = srcOffset + BLOCK * b;
-            int block = BYTES * b;
-            float amax = 0f;
-            for (int j = 0; j < BLOCK; j++) {
-                float a = Math.abs(src[base + j]);
-                amax = amax > a ? amax : a;   // GGML's MAX(amax, fabsf(v))
-            }
-            float d = amax / 127;
-            float id = d != 0f ? 1.0f / d : 0f;
-            short h = Float.floatToFloat16(d);
-            out[block] = (byte) h;
-            out[block + 1] = (byte) (h >> 8);
-            for (int j = 0; j < BLOCK; j++) out[block + 2 + j] = (byte) roundHalfAwayFromZero(src[base + j] * id);
-        }
+        for (int b = 0; b < n / BLOCK; b++) quantizeBlock(src, srcOffset + BLOCK * b, out, BYTES * b);
         MemorySegment.copy(out, 0, dst, ValueLayout.JAVA_BYTE, dstOffset, out.length);
     }
+
+    private static void quantizeBlock(float[] src, int base, byte[] out, int block) {
+        FloatVector m = FloatVector.zero(F);
+        for (int h = 0; h < BLOCK; h += LANES) m = m.max(FloatVector.fromArray(F, src, base + h).abs());
+        float amax = m.reduceLanes(VectorOperators.MAX);
+        float d = amax / 127;
+        float id = d != 0f ? 1.0f / d : 0f;
+        short scale = Float.floatToFloat16(d);
+        out[block] = (byte) scale;
+        out[block + 1] = (byte) (scale >> 8);
+        for (int h = 0; h < BLOCK; h += LANES) {
+            FloatVector y = FloatVector.fromArray(F, src, base + h).mul(id);
+            IntVector t = (IntVector) y.convert(VectorOperators.F2I, 0);
+            FloatVector frac = y.sub((FloatVector) t.convert(VectorOperators.I2F, 0));
+            t = t.add(ONE, frac.compare(VectorOperators.GE, 0.5f).cast(I))
+                    .sub(ONE, frac.compare(VectorOperators.LE, -0.5f).cast(I));
+            ((ByteVector) t.convertShape(VectorOperators.I2B, B, 0)).intoArray(out, block + 2 + h);
+        }
+    }
+
+    private static final IntVector ONE = IntVector.broadcast(I, 1);
 
     /** C's {@code roundf}: exact, via double (|x| + 0.5 cannot round there for a float x). */
     static int roundHalfAwayFromZero(float x) {

@@ -1,5 +1,8 @@
 package dev.casa.core.tensor;
 
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
@@ -100,6 +103,13 @@ public final class Quantizer {
 
     /** GGML's reference leaves NaN and infinity undefined (C casts out of range); refuse them instead. */
     private static void requireFinite(Tensor w, int row, float[] values) {
+        // x·0 is 0 for every finite x and NaN otherwise: one vector pass, the scalar search only on failure.
+        FloatVector acc = FloatVector.zero(Simd.F);
+        int vec = values.length & -Simd.LANES;
+        for (int i = 0; i < vec; i += Simd.LANES) acc = acc.add(FloatVector.fromArray(Simd.F, values, i).mul(0f));
+        float tail = 0f;
+        for (int i = vec; i < values.length; i++) tail += values[i] * 0f;
+        if (!acc.test(VectorOperators.IS_NAN).anyTrue() && tail == 0f) return;
         for (int i = 0; i < values.length; i++) {
             if (!Float.isFinite(values[i])) {
                 throw new IllegalArgumentException("tensor '" + w.name() + "' has " + values[i] + " at row " + row

@@ -92,6 +92,42 @@ class QuantizerTest {
         }
     }
 
+    /**
+     * Blocks that catch shortcuts in a vectorized quantizer: signed zeros (GGML's Q4_0 keeps max = +0, so
+     * d = −0), rounding ties and the float just below one half (y + 0.5 would round it up), and equal
+     * magnitudes of opposite sign (the first one is max), in either half of the block and either vector.
+     */
+    @Test
+    void edgeBlocksMatchTheReferenceModel() {
+        float below = Math.nextDown(0.5f);
+        float[][] blocks = new float[8][32];
+        java.util.Arrays.fill(blocks[0], -0.0f);
+        for (int j = 0; j < 32; j++) blocks[1][j] = j % 2 == 0 ? -0.0f : 0.0f;
+        for (int j = 0; j < 32; j++) blocks[2][j] = (j % 4 - 1.5f) + (j % 3 == 0 ? 0.5f : 0f);   // ties at ±k.5
+        blocks[2][31] = 127;
+        for (int j = 0; j < 32; j++) blocks[3][j] = j % 2 == 0 ? below : -below;
+        blocks[3][13] = 127;
+        blocks[4][20] = 3;
+        blocks[4][27] = -3;
+        blocks[4][3] = 1;
+        blocks[5][9] = -3;
+        blocks[5][25] = 3;
+        blocks[6][30] = -5e-3f;
+        blocks[6][31] = 5e-3f;
+        for (int j = 0; j < 32; j++) blocks[7][j] = (j - 16) / 2f;   // ties for Q4_0 after scaling by 1/-1
+        blocks[7][0] = -8;
+        float[] all = new float[blocks.length * 32];
+        for (int b = 0; b < blocks.length; b++) System.arraycopy(blocks[b], 0, all, 32 * b, 32);
+        for (WeightFormat f : WeightFormat.quantizedFormats()) {
+            Tensor q = Quantizer.quantize("w", all, new long[] {blocks.length, 32}, f);
+            for (int b = 0; b < blocks.length; b++) {
+                byte[] expected = f == WeightFormat.Q8_0 ? GgmlBlocks.q8(all, 32 * b) : GgmlBlocks.q4(all, 32 * b);
+                byte[] got = q.data().asSlice((long) b * f.blockBytes(), f.blockBytes()).toArray(ValueLayout.JAVA_BYTE);
+                assertArrayEquals(expected, got, f + " block " + b);
+            }
+        }
+    }
+
     /** Normal, uniform, heavy-tailed with outliers, and values on a grid (exact ties after scaling). */
     private static float[] values(int n, int dist, Random rnd) {
         float[] v = new float[n];

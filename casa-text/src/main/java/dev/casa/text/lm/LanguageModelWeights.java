@@ -17,13 +17,14 @@ public record LanguageModelWeights(Tensor embedTokens, List<DecoderLayer> layers
     /** Binds every language-model tensor under {@code names}; unused tensors are checked by the caller. */
     public static LanguageModelWeights bind(TensorBinder b, LmTensorNames names, TextConfig t) {
         int d = t.hiddenSize();
-        Tensor embed = b.matrix(names.embedTokens(), t.vocabSize(), d);
+        Tensor embed = b.matrix(names.embedTokens(), t.vocabSize(), d,
+                t.tieWordEmbeddings() ? TensorBinder.MatrixUse.TIED_EMBEDDING : TensorBinder.MatrixUse.EMBEDDING);
         Tensor head;
         if (t.tieWordEmbeddings()) {
             head = embed;
             b.accept(names.lmHead()); // HF ignores a stored copy of a tied head
         } else {
-            head = b.matrix(names.lmHead(), t.vocabSize(), d);
+            head = b.matrix(names.lmHead(), t.vocabSize(), d, TensorBinder.MatrixUse.OUTPUT_HEAD);
         }
         RmsNorm norm = b.rmsNorm(names.norm(), d, t.rmsNormEps());
         List<DecoderLayer> layers = new ArrayList<>();

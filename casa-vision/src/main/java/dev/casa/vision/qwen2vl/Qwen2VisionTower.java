@@ -82,7 +82,11 @@ public final class Qwen2VisionTower implements VisionTower, AutoCloseable {
      * tensor under {@code prefix}; tensors outside the prefix (the language model) are left alone.
      */
     public static Qwen2VisionTower load(Qwen2VisionConfig config, TensorStore store, String prefix, ThreadPool pool) {
-        TensorBinder binder = new TensorBinder(store);
+        return loadRejectingUnused(config, new TensorBinder(store), prefix, pool);
+    }
+
+    /** As {@link #load(Qwen2VisionConfig, TensorStore, String, ThreadPool)}, binding through {@code binder} (and its matrix policy). */
+    public static Qwen2VisionTower loadRejectingUnused(Qwen2VisionConfig config, TensorBinder binder, String prefix, ThreadPool pool) {
         Qwen2VisionTower tower = load(config, binder, prefix, pool);
         rejectUnused(binder, prefix);
         return tower;

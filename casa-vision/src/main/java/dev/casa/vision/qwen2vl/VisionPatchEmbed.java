@@ -21,7 +21,7 @@ public final class VisionPatchEmbed {
     /** Binds {@code name} = {@code [embed, C, T, P, P]}. */
     static VisionPatchEmbed bind(TensorBinder binder, String name, Qwen2VisionConfig c) {
         Tensor conv = binder.tensor(name, c.embedDim(), c.inChannels(), c.temporalPatchSize(), c.patchSize(), c.patchSize());
-        return new VisionPatchEmbed(new Tensor(conv.name(), conv.dtype(),
+        return new VisionPatchEmbed(new Tensor(conv.name(), conv.format(),
                 new long[] {c.embedDim(), c.patchVectorSize()}, conv.data()));
     }
 

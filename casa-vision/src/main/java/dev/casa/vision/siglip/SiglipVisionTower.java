@@ -85,7 +85,7 @@ public final class SiglipVisionTower implements VisionTower {
         int d = config.hiddenSize(), p = config.patchSize(), ch = config.numChannels();
         String e = prefix + "embeddings.";
         Tensor conv = binder.tensor(e + "patch_embedding.weight", d, ch, p, p);
-        Tensor patchWeight = new Tensor(conv.name(), conv.dtype(), new long[] {d, (long) ch * p * p}, conv.data());
+        Tensor patchWeight = new Tensor(conv.name(), conv.format(), new long[] {d, (long) ch * p * p}, conv.data());
         float[] patchBias = binder.vector(e + "patch_embedding.bias", d);
         float[] positions = binder.tensor(e + "position_embedding.weight", config.numPatches(), d).toFloatArray();
         List<SiglipEncoderLayer> layers = new ArrayList<>();

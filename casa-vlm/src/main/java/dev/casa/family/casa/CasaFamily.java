@@ -77,7 +77,11 @@ public final class CasaFamily implements ModelFamily {
      * vision side's and looks misplaced or misspelt is an error naming it.
      */
     public static LanguageModel languageModel(Configs cfg, TensorStore store, ThreadPool pool) {
-        TensorBinder b = new TensorBinder(store);
+        return languageModel(cfg, new TensorBinder(store), pool);
+    }
+
+    /** As {@link #languageModel(Configs, TensorStore, ThreadPool)}, binding through {@code b} (and its matrix policy). */
+    public static LanguageModel languageModel(Configs cfg, TensorBinder b, ThreadPool pool) {
         LanguageModelWeights weights = LanguageModelWeights.bind(b, NAMES, cfg.text());
         CasaLayers casa = cfg.casaFusion()
                 ? CasaLayers.bind(b, NAMES, cfg.text(), cfg.casaLayers(), cfg.casa().shareProjections(), cfg.imageRope()) : null;
@@ -96,7 +100,7 @@ public final class CasaFamily implements ModelFamily {
         GenerationConfig generation = dir.generationConfig();
         TensorStore store = dir.openWeights();
         try {
-            LanguageModel lm = languageModel(cfg, store, dir.pool());
+            LanguageModel lm = languageModel(cfg, dir.binder(store), dir.pool());
             ImageEncoder images = c.has("vision_config") ? imageEncoder(dir, text, store) : null;
             boolean qwenTower = images instanceof ComposedImageEncoder ce && ce.tower() instanceof Qwen2VisionTower;
             boolean template = tokenizerConfig.chatTemplate() != null;
@@ -145,10 +149,10 @@ public final class CasaFamily implements ModelFamily {
             if (!(processor instanceof Qwen2VLImageProcessor qwen)) {
                 throw new ModelFormatException(preprocessor + ": image_processor_type: a " + type + " vision tower needs Qwen2VLImageProcessor");
             }
-            Qwen2VisionTower tower = Qwen2VisionTower.load(vc, store, Qwen2VisionTower.HUB_PREFIX, dir.pool());
+            Qwen2VisionTower tower = Qwen2VisionTower.loadRejectingUnused(vc, dir.binder(store), Qwen2VisionTower.HUB_PREFIX, dir.pool());
             return new ComposedImageEncoder(qwen, tower, tower.merger(), Qwen2VLImages.describe(qwen, tower));
         }
-        VisionEncoder vision = VisionEncoder.load(c.root(), store, dir.pool());
+        VisionEncoder vision = VisionEncoder.load(c.root(), dir.binder(store), dir.pool());
         if (vision.embeddingSize() != text.hiddenSize()) {
             throw c.error("text_config.hidden_size", "the projector outputs " + vision.embeddingSize()
                     + " features but text_config.hidden_size is " + text.hiddenSize());

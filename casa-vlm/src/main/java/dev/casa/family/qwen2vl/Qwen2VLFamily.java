@@ -74,7 +74,7 @@ public final class Qwen2VLFamily implements ModelFamily {
             boolean resaved = store.find(RESAVED.embedTokens()).isPresent();
             LmTensorNames names = resaved ? RESAVED : LmTensorNames.HF;
             String visualPrefix = resaved ? Qwen2VisionTower.RESAVED_PREFIX : Qwen2VisionTower.HUB_PREFIX;
-            TensorBinder b = new TensorBinder(store);
+            TensorBinder b = dir.binder(store);
             LanguageModelWeights weights = LanguageModelWeights.bind(b, names, text);
             Qwen2VisionTower tower = Qwen2VisionTower.load(visionConfig, b, visualPrefix, dir.pool());
             b.rejectUnused(name -> name.endsWith("rotary_emb.inv_freq") ? null : "not a tensor of a " + type + " model");

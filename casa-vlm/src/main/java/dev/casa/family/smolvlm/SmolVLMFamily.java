@@ -47,7 +47,7 @@ public final class SmolVLMFamily implements ModelFamily {
         int scale = f.top().scaleFactor();
         TensorStore store = dir.openWeights();
         try {
-            TensorBinder b = new TensorBinder(store);
+            TensorBinder b = dir.binder(store);
             LanguageModelWeights weights = LanguageModelWeights.bind(b, NAMES, text);
             SiglipVisionTower tower = SiglipVisionTower.bind(f.vision(), b, VISION_PREFIX, dir.pool());
             PixelShuffleConnector connector = PixelShuffleConnector.bind(b, CONNECTOR_PREFIX, f.vision().hiddenSize(), scale,

@@ -34,7 +34,7 @@ public final class TextOnlyFamily implements ModelFamily {
         GenerationConfig generation = dir.generationConfig();
         TensorStore store = dir.openWeights();
         try {
-            TensorBinder b = new TensorBinder(store);
+            TensorBinder b = dir.binder(store);
             LanguageModelWeights weights = LanguageModelWeights.bind(b, LmTensorNames.HF, text);
             b.rejectUnused(TextOnlyFamily::unusedProblem);
             LanguageModel lm = new LanguageModel(text, weights, null, dir.pool());

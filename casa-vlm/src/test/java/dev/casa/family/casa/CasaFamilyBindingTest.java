@@ -78,7 +78,7 @@ class CasaFamilyBindingTest {
         assertEquals("tensor '" + name + "' in test-store: expected shape [24, 16], found [16, 24]", msg);
         String norm = "language_model.model.norm.weight";
         msg = bindError(m, m.store().put(new Tensor(norm, DType.I32, new long[] {16}, MemorySegment.ofArray(new byte[64]))));
-        assertEquals("tensor '" + norm + "' in test-store: expected dtype F32, F16 or BF16, found I32", msg);
+        assertEquals("tensor '" + norm + "' in test-store: expected dtype F32, F16 or BF16 (or a quantized format, Q8_0 or Q4_0), found I32", msg);
         msg = bindError(m, m.store().put(Tensor.ofFloats(norm, new float[17], 17)));
         assertTrue(msg.contains("expected shape [16], found [17]"), msg);
     }
