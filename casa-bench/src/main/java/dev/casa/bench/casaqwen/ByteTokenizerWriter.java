@@ -3,6 +3,7 @@ package dev.casa.bench.casaqwen;
 import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import dev.casa.bench.qwen.QwenTokenizerWriter;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -16,15 +17,7 @@ import java.util.List;
  */
 final class ByteTokenizerWriter {
     /** Regular tokens: ids 0..151642, as in Qwen2.5. */
-    static final int REGULAR_TOKENS = 151_643;
-
-    /** Qwen2.5's added tokens from id 151643 on; the first 14 are special. */
-    static final String[] ADDED = {
-        "<|endoftext|>", "<|im_start|>", "<|im_end|>", "<|object_ref_start|>", "<|object_ref_end|>", "<|box_start|>",
-        "<|box_end|>", "<|quad_start|>", "<|quad_end|>", "<|vision_start|>", "<|vision_end|>", "<|vision_pad|>",
-        "<|image_pad|>", "<|video_pad|>", "<tool_call>", "</tool_call>", "<|fim_prefix|>", "<|fim_middle|>",
-        "<|fim_suffix|>", "<|fim_pad|>", "<|repo_name|>", "<|file_sep|>"};
-    private static final int SPECIAL_ADDED = 14;
+    static final int REGULAR_TOKENS = QwenTokenizerWriter.BPE_TOKENS;
 
     private ByteTokenizerWriter() {}
 
@@ -35,19 +28,7 @@ final class ByteTokenizerWriter {
             g.writeStringField("version", "1.0");
             g.writeNullField("truncation");
             g.writeNullField("padding");
-            g.writeArrayFieldStart("added_tokens");
-            for (int i = 0; i < ADDED.length; i++) {
-                g.writeStartObject();
-                g.writeNumberField("id", REGULAR_TOKENS + i);
-                g.writeStringField("content", ADDED[i]);
-                g.writeBooleanField("single_word", false);
-                g.writeBooleanField("lstrip", false);
-                g.writeBooleanField("rstrip", false);
-                g.writeBooleanField("normalized", false);
-                g.writeBooleanField("special", i < SPECIAL_ADDED);
-                g.writeEndObject();
-            }
-            g.writeEndArray();
+            QwenTokenizerWriter.writeAddedTokens(g);
             g.writeNullField("normalizer");
             byteLevel(g, "pre_tokenizer");
             g.writeNullField("post_processor");

@@ -2,6 +2,7 @@ package dev.casa.bench.casaqwen;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.casa.bench.e2e.Args;
 import dev.casa.bench.e2e.BenchModelGenerator;
 import dev.casa.bench.e2e.BenchModelSpec;
 import dev.casa.core.config.JsonConfig;
@@ -63,7 +64,7 @@ public final class CasaDecodeBench {
     private record Decoder(String name, LanguageModel lm, TensorStore store, CasaFamily.Configs configs, double weightBytes) {}
 
     public static void main(String[] argv) throws Exception {
-        Options a = new Options(argv, Set.of("model", "root", "prompt", "steps", "warmup", "reps", "threads", "chat-template"), USAGE);
+        Args a = new Args(argv, Set.of("model", "root", "prompt", "steps", "warmup", "reps", "threads", "chat-template"), USAGE);
         String preset = a.string("model", "3b");
         Path root = Path.of(a.string("root", CasaQwenModelGenerator.DEFAULT_ROOT.toString()));
         int prompt = a.integer("prompt", 64), steps = a.integer("steps", 32), warmup = a.integer("warmup", 8), reps = a.integer("reps", 7);

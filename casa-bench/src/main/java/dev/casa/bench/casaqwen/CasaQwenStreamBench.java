@@ -2,6 +2,7 @@ package dev.casa.bench.casaqwen;
 
 import dev.casa.CasaModel;
 import dev.casa.Session;
+import dev.casa.bench.e2e.Args;
 import dev.casa.core.kernels.ThreadPool;
 import dev.casa.image.EncodedImage;
 import dev.casa.text.generate.GenerationOptions;
@@ -40,7 +41,7 @@ public final class CasaQwenStreamBench {
     private CasaQwenStreamBench() {}
 
     public static void main(String[] argv) throws Exception {
-        Options a = new Options(argv, Set.of("model", "root", "frames", "size", "generate", "prompt", "fusion", "warmup-frames",
+        Args a = new Args(argv, Set.of("model", "root", "frames", "size", "generate", "prompt", "fusion", "warmup-frames",
                 "threads", "table-every", "chat-template", "csv", "png", "report-only"), USAGE);
         CasaQwenSpec spec = CasaQwenSpec.preset(a.string("model", "3b"));
         Path root = Path.of(a.string("root", CasaQwenModelGenerator.DEFAULT_ROOT.toString()));

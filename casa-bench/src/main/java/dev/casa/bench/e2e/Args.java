@@ -24,6 +24,8 @@ public final class Args {
         }
     }
 
+    public boolean has(String key) { return values.containsKey(key); }
+
     public String string(String key, String fallback) { return values.getOrDefault(key, fallback); }
 
     public int integer(String key, int fallback) {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.casa.CasaModel;
 import dev.casa.LoadOptions;
 import dev.casa.Quantization;
+import dev.casa.bench.e2e.Args;
 import dev.casa.core.kernels.ThreadPool;
 import dev.casa.core.safetensors.TensorStore;
 import dev.casa.core.tensor.Tensor;
@@ -21,6 +22,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Decode and prefill speed with BF16, Q8_0 and Q4_0 weights on an {@link LmShape}, each decode against its own
@@ -46,7 +48,8 @@ public final class QuantDecodeBench {
     record Row(String who, String format, double decodeTokS, double prefillTokS, double bytesPerToken, double adjacentGBs, String note) {}
 
     public static void main(String[] argv) throws Exception {
-        Options o = new Options(argv);
+        Args o = new Args(argv, Set.of("shape", "root", "threads", "formats", "context", "warmup", "tokens", "prompt", "runs",
+                "rounds", "llama-bench", "jlama", "jlama-weights", "probe-passes"), USAGE);
         LmShape shape = LmShape.preset(o.string("shape", "helium2b"));
         Path root = Path.of(o.string("root", "/tmp/casa-bench-models/quant"));
         int threads = o.integer("threads", 2);
@@ -242,27 +245,6 @@ public final class QuantDecodeBench {
     }
 
     /** {@code --key value} options. */
-    static final class Options {
-        private final Map<String, String> values = new LinkedHashMap<>();
-
-        Options(String[] args) {
-            for (int i = 0; i < args.length; i++) {
-                if (args[i].equals("-h") || args[i].equals("--help")) {
-                    System.out.println(USAGE);
-                    System.exit(0);
-                }
-                if (!args[i].startsWith("--") || i + 1 >= args.length) throw new IllegalArgumentException("expected --key value, got '" + args[i] + "'\n" + USAGE);
-                values.put(args[i].substring(2), args[++i]);
-            }
-        }
-
-        boolean has(String key) { return values.containsKey(key); }
-
-        String string(String key, String fallback) { return values.getOrDefault(key, fallback); }
-
-        int integer(String key, int fallback) { return values.containsKey(key) ? Integer.parseInt(values.get(key)) : fallback; }
-    }
-
     /** The CPU and the machine's load, as the OS reports them. */
     static final class Machine {
         private Machine() {}

@@ -97,6 +97,23 @@ public final class QwenTokenizerWriter {
         if (merges.size() < BPE_TOKENS - 256 && made.add(a + b)) merges.add(new String[] {a, b});
     }
 
+    /** The {@code added_tokens} field: Qwen2.5's 22 added tokens at their real ids (151643 on), the first 14 special. */
+    public static void writeAddedTokens(JsonGenerator g) throws IOException {
+        g.writeArrayFieldStart("added_tokens");
+        for (int i = 0; i < ADDED.length; i++) {
+            g.writeStartObject();
+            g.writeNumberField("id", BPE_TOKENS + i);
+            g.writeStringField("content", ADDED[i]);
+            g.writeBooleanField("single_word", false);
+            g.writeBooleanField("lstrip", false);
+            g.writeBooleanField("rstrip", false);
+            g.writeBooleanField("normalized", false);
+            g.writeBooleanField("special", i < SPECIAL_ADDED);
+            g.writeEndObject();
+        }
+        g.writeEndArray();
+    }
+
     /** Writes tokenizer.json (streamed; about 5 MB). */
     public static void write(Path file) throws IOException {
         String[] symbols = byteSymbols();
@@ -107,19 +124,7 @@ public final class QwenTokenizerWriter {
             g.writeStringField("version", "1.0");
             g.writeNullField("truncation");
             g.writeNullField("padding");
-            g.writeArrayFieldStart("added_tokens");
-            for (int i = 0; i < ADDED.length; i++) {
-                g.writeStartObject();
-                g.writeNumberField("id", BPE_TOKENS + i);
-                g.writeStringField("content", ADDED[i]);
-                g.writeBooleanField("single_word", false);
-                g.writeBooleanField("lstrip", false);
-                g.writeBooleanField("rstrip", false);
-                g.writeBooleanField("normalized", false);
-                g.writeBooleanField("special", i < SPECIAL_ADDED);
-                g.writeEndObject();
-            }
-            g.writeEndArray();
+            writeAddedTokens(g);
             g.writeObjectFieldStart("normalizer");
             g.writeStringField("type", "NFC");
             g.writeEndObject();

@@ -1,6 +1,7 @@
 package dev.casa.bench.smolvlm;
 
 import dev.casa.CasaModel;
+import dev.casa.bench.qwen.Probes;
 import dev.casa.core.kernels.ThreadPool;
 import dev.casa.core.tensor.Tensor;
 import dev.casa.image.EncodedImage;
@@ -28,14 +29,13 @@ import javax.imageio.ImageIO;
  * peer: preprocessing (Idefics3ImageProcessor: 2048×1152 → 2048×1536, 12 tiles + global), encoding (SigLIP over
  * the 13 tiles + connector: 832 image tokens), prefill (the whole prompt, logits of the last token) and decode
  * (greedy steps through the KV cache, EOS ignored). The photo is synthetic and deterministic, written as PNG
- * for the peer. Medians of the runs; the decode bound is the BF16 bytes a step reads at the project's measured
- * 2-core read bandwidth (30 GB/s, docs/benchmarks.md).
+ * for the peer. Medians of the runs; the decode bound is the bytes a step reads (BF16 weights and the fp32 K/V
+ * rows attended) at the read bandwidth measured in the same run ({@link Probes#readBandwidth}).
  *
  * <pre>java --add-modules jdk.incubator.vector -Xmx3g -cp casa-bench/target/casa-bench.jar dev.casa.bench.smolvlm.SmolVLMBench \
  *     [threads=2] [runs=3] [answerTokens=32] [modelDir=/tmp/casa-bench-models/smolvlm-256m-random]</pre>
  */
 public final class SmolVLMBench {
-    static final double BANDWIDTH = 30e9;
     static final String PROMPT = "Can you describe this image?";
 
     private SmolVLMBench() {}
@@ -93,7 +93,13 @@ public final class SmolVLMBench {
                 }
                 decode[r] = median(steps);
             }
-            long stepBytes = decodeBytes(model);
+            // the bound: weights + the fp32 K/V rows a step attends (mid-answer context), at the read bandwidth
+            // measured now on the same threads (the best of 7 passes over 1 GiB), as the Qwen decode bench does
+            long weightBytes = decodeBytes(model);
+            long kvBytes = kvBytesPerPosition(lm) * (tokens.length + answer / 2);
+            long stepBytes = weightBytes + kvBytes;
+            Probes.Rate bandwidth = Probes.readBandwidth(pool, 1L << 30, 7);
+            double bw = bandwidth.best() * 1e9;
             double p = median(pre), e = median(encode), f = median(prefill), d = median(decode);
             double total = p + e + f + answer * d;
             System.out.printf("image: %s, %d tiles (%dx%d + global), %d image tokens, prompt %d tokens%n",
@@ -103,12 +109,21 @@ public final class SmolVLMBench {
             System.out.printf("encode       %8.2f s    (runs %s; process CPU %.2f s)%n", e, Arrays.toString(round(encode)), median(encodeCpu));
             System.out.printf("prefill      %8.2f s    %.1f tok/s (runs %s; process CPU %.2f s)%n", f, tokens.length / f,
                     Arrays.toString(round(prefill)), median(prefillCpu));
-            System.out.printf("decode       %8.2f ms/token = %.1f tok/s; reads %.0f MB/step: %.1f GB/s, bound %.1f tok/s at %.0f GB/s -> %.0f %%%n",
-                    d * 1e3, 1 / d, stepBytes / 1e6, stepBytes / d / 1e9, BANDWIDTH / stepBytes, BANDWIDTH / 1e9,
-                    100 * (1 / d) / (BANDWIDTH / stepBytes));
+            System.out.printf("decode       %8.2f ms/token = %.1f tok/s; reads %.0f MB/step (weights %.0f + K/V %.0f): %.1f GB/s,"
+                            + " bound %.1f tok/s at %.1f GB/s (read probe, %s) -> %.0f %%%n",
+                    d * 1e3, 1 / d, stepBytes / 1e6, weightBytes / 1e6, kvBytes / 1e6, stepBytes / d / 1e9, bw / stepBytes,
+                    bw / 1e9, bandwidth, 100 * (1 / d) / (bw / stepBytes));
             System.out.printf("whole answer %8.2f s    (preprocess + encode + prefill + %d decode steps)%n", total, answer);
             System.out.printf("load average after: %s%n", loadAverage());
         }
+    }
+
+    /** fp32 K and V bytes of one cached position, all layers. */
+    static long kvBytesPerPosition(LanguageModel lm) {
+        var c = lm.config();
+        int heads = c.numAttentionHeads(), kvHeads = c.numKeyValueHeads() != null ? c.numKeyValueHeads() : heads;
+        int headDim = c.headDim() != null ? c.headDim() : c.hiddenSize() / heads;
+        return 2L * c.numHiddenLayers() * kvHeads * headDim * Float.BYTES;
     }
 
     /** Bytes one decode step reads: every decoder matrix and the lm_head (the embedding: one row). */
