@@ -1,5 +1,6 @@
 package dev.casa.vision.processor;
 
+import dev.casa.core.kernels.ThreadPool;
 import dev.casa.vision.image.PillowResize;
 import dev.casa.vision.image.ResampleFilter;
 import dev.casa.vision.image.RgbImage;
@@ -26,10 +27,17 @@ import dev.casa.vision.image.RgbImage;
 public final class Idefics3ImageProcessor implements ImageProcessor {
     private final Idefics3ProcessorConfig config;
     private final PixelTable table;
+    private final ThreadPool pool;   // splits the rows of each resize; null: the calling thread
 
     public Idefics3ImageProcessor(Idefics3ProcessorConfig config) {
+        this(config, null);
+    }
+
+    /** With the resizes (three LANCZOS passes over up to 2048×2048 pixels) split over {@code pool}'s threads. */
+    public Idefics3ImageProcessor(Idefics3ProcessorConfig config, ThreadPool pool) {
         this.config = config;
         this.table = new PixelTable(config.scaling());
+        this.pool = pool;
     }
 
     public Idefics3ProcessorConfig config() { return config; }
@@ -123,8 +131,8 @@ public final class Idefics3ImageProcessor implements ImageProcessor {
         }
     }
 
-    private static RgbImage resize(RgbImage image, ImageSize size, ResampleFilter filter) {
-        return PillowResize.resize(image, size.width(), size.height(), filter);
+    private RgbImage resize(RgbImage image, ImageSize size, ResampleFilter filter) {
+        return PillowResize.resize(image, size.width(), size.height(), filter, pool);
     }
 
     /** Refuses an intermediate image that would not fit one byte array, before allocating it. */

@@ -2,6 +2,7 @@ package dev.casa.vision.processor;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.casa.core.config.JsonConfig;
+import dev.casa.core.kernels.ThreadPool;
 import dev.casa.vision.image.PreprocessorConfig;
 import java.nio.file.Path;
 import java.util.List;
@@ -22,6 +23,14 @@ public final class ImageProcessors {
      *                                  supported ones) or a bad value (the message names file and key)
      */
     public static ImageProcessor load(Path preprocessorConfigJson) {
+        return load(preprocessorConfigJson, null);
+    }
+
+    /**
+     * {@link #load(Path)}, with {@code pool} (null: the calling thread) for the processors whose resizes are large
+     * enough to split between threads (Idefics3/SmolVLM: up to 2048×2048 LANCZOS).
+     */
+    public static ImageProcessor load(Path preprocessorConfigJson, ThreadPool pool) {
         Path file = preprocessorConfigJson;
         JsonConfig config = ConfigJson.read(file);
         JsonNode type = config.node("image_processor_type");
@@ -36,7 +45,7 @@ public final class ImageProcessors {
             case "Qwen2VLImageProcessor" -> new Qwen2VLImageProcessor(
                     ConfigJson.bind(config, Qwen2VLProcessorConfig.class));
             case "Idefics3ImageProcessor", "SmolVLMImageProcessor" -> new Idefics3ImageProcessor(
-                    ConfigJson.bind(config, Idefics3ProcessorConfig.class));
+                    ConfigJson.bind(config, Idefics3ProcessorConfig.class), pool);
             case "SiglipImageProcessor" -> siglip(file);
             default -> throw new ImageProcessingException(file + ": image_processor_type: unsupported \""
                     + type.textValue() + "\"; supported: " + String.join(", ", SUPPORTED_TYPES));

@@ -41,7 +41,7 @@ public record SmolVLMFiles(String modelType, SmolVLMConfig top, TextConfig text,
         SiglipVisionConfig vision = SiglipVisionConfig.read(c, SiglipVisionConfig.Variant.IDEFICS3);
 
         Path preprocessor = dir.require("preprocessor_config.json", "needed by a model with a vision tower");
-        ImageProcessor processor = ImageProcessors.load(preprocessor);
+        ImageProcessor processor = ImageProcessors.load(preprocessor, dir.pool());
         if (!(processor instanceof Idefics3ImageProcessor tiles)) {
             throw new ModelFormatException(preprocessor + ": image_processor_type: " + type + " needs Idefics3ImageProcessor");
         }
