@@ -6,8 +6,6 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import dev.casa.bench.qwen.QwenTokenizerWriter;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * A byte-level tokenizer.json with Qwen2.5's added tokens at their real ids (151643..151664), for a
@@ -64,7 +62,7 @@ final class ByteTokenizerWriter {
     /** Ids 0..255: GPT-2's byte symbols; then distinct lowercase strings of 2, 3, 4 letters. */
     static String[] vocabulary() {
         String[] v = new String[REGULAR_TOKENS];
-        String[] bytes = byteSymbols();
+        String[] bytes = QwenTokenizerWriter.byteSymbols();
         System.arraycopy(bytes, 0, v, 0, 256);
         int id = 256;
         for (int len = 2; id < REGULAR_TOKENS; len++) {
@@ -79,24 +77,5 @@ final class ByteTokenizerWriter {
             }
         }
         return v;
-    }
-
-    /** GPT-2's byte → symbol table: printable Latin-1 bytes stand for themselves, the others map from U+0100 on. */
-    static String[] byteSymbols() {
-        List<Integer> order = new ArrayList<>();
-        for (int b = '!'; b <= '~'; b++) order.add(b);
-        for (int b = 0xA1; b <= 0xAC; b++) order.add(b);
-        for (int b = 0xAE; b <= 0xFF; b++) order.add(b);
-        List<Integer> codes = new ArrayList<>(order);
-        int n = 0;
-        for (int b = 0; b < 256; b++) {
-            if (!order.contains(b)) {
-                order.add(b);
-                codes.add(256 + n++);
-            }
-        }
-        String[] symbols = new String[256];
-        for (int i = 0; i < 256; i++) symbols[i] = new String(Character.toChars(codes.get(i)));
-        return symbols;
     }
 }

@@ -37,7 +37,7 @@ public final class QwenTokenizerWriter {
     private QwenTokenizerWriter() {}
 
     /** GPT-2's byte → symbol table: printable Latin-1 bytes stand for themselves, the rest map to U+0100... */
-    static String[] byteSymbols() {
+    public static String[] byteSymbols() {
         List<Integer> bytes = new ArrayList<>();
         for (int b = '!'; b <= '~'; b++) bytes.add(b);
         for (int b = 0xA1; b <= 0xAC; b++) bytes.add(b);
