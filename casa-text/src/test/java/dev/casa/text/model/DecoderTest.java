@@ -319,7 +319,10 @@ class DecoderTest {
         s.clear();
         assertEquals(0, s.textTokens());
         float[] again = decoder.forward(s, TOKENS, images(m), LogitsMode.ALL);
-        assertClose(new double[][] {toDouble(fresh)}, again, 0, 0, "after clear");
+        // Not bit for bit: the two calls may run a kernel in different JIT tiers, and C2's reduceLanes adds lanes
+        // in another order than the interpreter (seen at 1.9e-6). A state that clear() left behind changes the
+        // logits by O(1): the tokens would attend to a second copy of themselves.
+        assertClose(new double[][] {toDouble(fresh)}, again, 0, 1e-5, "after clear");
     }
 
     @Test
