@@ -96,7 +96,6 @@ public final class CasaModel implements AutoCloseable {
      * @throws IllegalStateException the JVM was started without {@code --add-modules jdk.incubator.vector}
      */
     public static CasaModel load(Path dir, ThreadPool pool) {
-        VectorModule.require();   // before LoadOptions, whose formats already touch the Vector API
         java.util.Objects.requireNonNull(pool, "pool");
         return load(dir, LoadOptions.defaults().withPool(pool));
     }

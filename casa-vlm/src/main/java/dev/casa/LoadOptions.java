@@ -27,14 +27,8 @@ public record LoadOptions(ThreadPool pool, Quantization quantize, List<Pattern> 
         exclude = List.copyOf(Objects.requireNonNull(exclude, "exclude"));
     }
 
-    /**
-     * The shared pool, weights as stored, nothing excluded.
-     *
-     * @throws IllegalStateException the JVM was started without {@code --add-modules jdk.incubator.vector}
-     *         (the formats behind {@link Quantization} use the Vector API)
-     */
+    /** The shared pool, weights as stored, nothing excluded. */
     public static LoadOptions defaults() {
-        dev.casa.core.kernels.VectorModule.require();
         return new LoadOptions(null, Quantization.NONE, List.of());
     }
 

@@ -10,25 +10,28 @@ import java.util.Locale;
  */
 public enum Quantization {
     /** Weights as stored in the model directory. */
-    NONE(null, null),
+    NONE,
     /** Linear layers and the output head to Q8_0 (8.5 bits per weight). */
-    Q8_0(WeightFormat.Q8_0, WeightFormat.Q8_0),
+    Q8_0,
     /** Linear layers to Q4_0 (4.5 bits per weight), the output head to Q8_0 (common practice: the head is the most sensitive matrix). */
-    Q4_0(WeightFormat.Q4_0, WeightFormat.Q8_0);
+    Q4_0;
 
-    private final WeightFormat linear;
-    private final WeightFormat head;
-
-    Quantization(WeightFormat linear, WeightFormat head) {
-        this.linear = linear;
-        this.head = head;
-    }
+    // Formats are looked up when asked, not held in the constants: touching Quantization (LoadOptions.defaults(),
+    // option parsing) must not initialise the Vector API classes before CasaModel.load checks the JVM has them.
 
     /** The format of the Linear layers, or null for {@link #NONE}. */
-    public WeightFormat linearFormat() { return linear; }
+    public WeightFormat linearFormat() {
+        return switch (this) {
+            case NONE -> null;
+            case Q8_0 -> WeightFormat.Q8_0;
+            case Q4_0 -> WeightFormat.Q4_0;
+        };
+    }
 
     /** The format of the output head (also the embedding matrix when the two are tied), or null for {@link #NONE}. */
-    public WeightFormat headFormat() { return head; }
+    public WeightFormat headFormat() {
+        return this == NONE ? null : WeightFormat.Q8_0;
+    }
 
     /** The lower-case name used on command lines and in options: {@code none}, {@code q8_0}, {@code q4_0}. */
     public String optionName() { return name().toLowerCase(Locale.ROOT); }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.casa.bench.e2e.Args;
 import dev.casa.bench.e2e.BenchModelGenerator;
 import dev.casa.bench.e2e.BenchModelSpec;
+import dev.casa.bench.e2e.MachineState;
 import dev.casa.core.config.JsonConfig;
 import dev.casa.core.kernels.Attention;
 import dev.casa.core.kernels.AttentionMask;
@@ -81,9 +82,9 @@ public final class CasaDecodeBench {
             casaDir = dirs.casa();
             baseDir = dirs.insertion();
         }
-        String load0 = Proc.loadAverage();
+        String load0 = MachineState.loadAverage();
         System.out.printf("decode with vs without CASA layers: %s, prompt %d text tokens, %d steps each (after %d warm-up), "
-                + "%d threads; %s; load %s%n", casaDir, prompt, steps, warmup, threads, Proc.cpuModel(), load0);
+                + "%d threads; %s; load %s%n", casaDir, prompt, steps, warmup, threads, MachineState.cpuModel(), load0);
         try (ThreadPool pool = new ThreadPool(threads)) {
             Decoder casa = open(casaDir, "casa", pool);
             Decoder base = open(baseDir, "insertion", pool);
@@ -95,7 +96,7 @@ public final class CasaDecodeBench {
                 if (base.store() != casa.store()) base.store().close();
             }
         }
-        System.out.printf("load average start %s, end %s%n", load0, Proc.loadAverage());
+        System.out.printf("load average start %s, end %s%n", load0, MachineState.loadAverage());
     }
 
     /** The language model of a casa-format directory with {@code fusion} forced (CASA layers or none). */
@@ -149,11 +150,11 @@ public final class CasaDecodeBench {
             // ABBA: casa first on even steps, the baseline first on odd ones
             for (int j = 0; j < 2; j++) {
                 int k = (i % 2 == 0) ? j : 1 - j;
-                double c0 = Proc.threadsCpuSeconds();
+                double c0 = MachineState.threadsCpuSeconds();
                 long t0 = System.nanoTime();
                 float[] logits = ds[k].lm().addTokens(states[k], new int[] {ids[i]}, LogitsMode.LAST);
                 long t1 = System.nanoTime();
-                double c1 = Proc.threadsCpuSeconds();
+                double c1 = MachineState.threadsCpuSeconds();
                 if (!Float.isFinite(logits[0])) throw new IllegalStateException(ds[k].name() + ": non-finite logits");
                 if (m >= 0) {
                     wall[k][m] = (t1 - t0) / 1e6;
@@ -350,11 +351,11 @@ public final class CasaDecodeBench {
         body.run();
         double[] wall = new double[reps], cpu = new double[reps];
         for (int r = 0; r < reps; r++) {
-            double c0 = Proc.threadsCpuSeconds();
+            double c0 = MachineState.threadsCpuSeconds();
             long t0 = System.nanoTime();
             body.run();
             wall[r] = (System.nanoTime() - t0) / 1e6;
-            cpu[r] = (Proc.threadsCpuSeconds() - c0) * 1e3;
+            cpu[r] = (MachineState.threadsCpuSeconds() - c0) * 1e3;
         }
         double med = median(wall);
         System.out.printf(Locale.ROOT, "| %s | %.2f | %.2f | %s | %s |%n", name, med, median(cpu),

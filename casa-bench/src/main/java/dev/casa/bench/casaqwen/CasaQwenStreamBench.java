@@ -3,6 +3,7 @@ package dev.casa.bench.casaqwen;
 import dev.casa.CasaModel;
 import dev.casa.Session;
 import dev.casa.bench.e2e.Args;
+import dev.casa.bench.e2e.MachineState;
 import dev.casa.core.kernels.ThreadPool;
 import dev.casa.image.EncodedImage;
 import dev.casa.text.generate.GenerationOptions;
@@ -71,9 +72,9 @@ public final class CasaQwenStreamBench {
         };
 
         CasaQwenModelGenerator.Dirs dirs = CasaQwenModelGenerator.ensure(spec, root, template);
-        String loadStart = Proc.loadAverage();
+        String loadStart = MachineState.loadAverage();
         System.out.printf("CASA-Qwen stream: %s, %d frames of %dx%d, prompt \"%s\", %d tokens/frame, %d threads; %s; load %s%n",
-                spec.name(), frames, size, size, prompt, generate, threads, Proc.cpuModel(), loadStart);
+                spec.name(), frames, size, size, prompt, generate, threads, MachineState.cpuModel(), loadStart);
         long started = System.nanoTime();
         List<FrameRecord> records = new ArrayList<>();
         try (ThreadPool pool = new ThreadPool(threads)) {
@@ -83,7 +84,7 @@ public final class CasaQwenStreamBench {
             }
         }
         double minutes = (System.nanoTime() - started) / 60e9;
-        String loadEnd = Proc.loadAverage();
+        String loadEnd = MachineState.loadAverage();
         List<FrameRecord> all = mergeCsv(csv, records, fusions);
         String subtitle = String.format(Locale.ROOT, "%s, %dx%d frames (%d image tokens), %d tokens/frame, %d threads",
                 spec.name(), size, size, imageTokens(size), generate, threads);
@@ -132,7 +133,7 @@ public final class CasaQwenStreamBench {
                                     String fusion, CasaQwenSpec spec) {
         long[] tokenTimes = new long[options.maxNewTokens()];
         int[] count = {0};
-        double cpu0 = Proc.cpuSeconds();
+        double cpu0 = MachineState.processCpuSeconds();
         long start = System.nanoTime();
         session.addImage(video.frame(i));
         GenerationResult result = session.ask(prompt, options, (id, piece) -> {
@@ -149,7 +150,7 @@ public final class CasaQwenStreamBench {
         double decode = n > 1 ? (n - 1) / ((tokenTimes[n - 1] - tokenTimes[0]) / 1e9) : Double.NaN;
         return new FrameRecord(fusion, i, (end - start) / 1e6, stats.imageNanos() / 1e6, (tokenTimes[0] - start) / 1e6, decode,
                 stats.promptTokens(), n, s.selfAttentionKvEntries(), s.windowImageKeys(), s.windowTextKeys(), kvBytesUsed(spec, s),
-                s.cacheBytes(), Proc.statusBytes("VmRSS"), Proc.statusBytes("RssAnon"), (Proc.cpuSeconds() - cpu0) / ((end - start) / 1e9));
+                s.cacheBytes(), MachineState.statusBytes("VmRSS"), MachineState.statusBytes("RssAnon"), (MachineState.processCpuSeconds() - cpu0) / ((end - start) / 1e9));
     }
 
     /** fp32 K and V of the self-attention entries of every layer plus each CASA layer's window keys. */

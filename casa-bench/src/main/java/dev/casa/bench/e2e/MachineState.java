@@ -4,7 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** What the OS says about this process and the machine: resident memory, load average. */
+/** What the OS says about this process and the machine, for every bench's report: resident memory, CPU time, load, CPU model. */
 public final class MachineState {
     private MachineState() {}
 
@@ -30,6 +30,21 @@ public final class MachineState {
         return Double.NaN;
     }
 
+    /**
+     * CPU time of all live threads of the JVM, seconds, at nanosecond resolution (the process total of
+     * {@link #processCpuSeconds} moves in 10 ms ticks here). Threads that ended are not counted: use it across
+     * work done by long-lived threads (the thread pool).
+     */
+    public static double threadsCpuSeconds() {
+        var mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        long total = 0;
+        for (long id : mx.getAllThreadIds()) {
+            long t = mx.getThreadCpuTime(id);
+            if (t > 0) total += t;
+        }
+        return total / 1e9;
+    }
+
     /** The CPU model from /proc/cpuinfo ("model name", plus "flags" that matter for the kernels), or "n/a". */
     public static String cpuModel() {
         try {
@@ -38,7 +53,7 @@ public final class MachineState {
                 if (line.startsWith("model name") && model.equals("n/a")) model = line.substring(line.indexOf(':') + 1).trim();
                 if (line.startsWith("flags") && flags.isEmpty()) {
                     java.util.List<String> f = java.util.Arrays.asList(line.substring(line.indexOf(':') + 1).trim().split("\\s+"));
-                    flags = java.util.stream.Stream.of("avx2", "fma", "avx512f", "avx512_bf16").filter(f::contains)
+                    flags = java.util.stream.Stream.of("avx2", "fma", "avx512f", "avx512_bf16", "avx512_vnni", "avx_vnni").filter(f::contains)
                             .collect(java.util.stream.Collectors.joining(" "));
                 }
             }

@@ -1,5 +1,6 @@
 package dev.casa.bench.kernels;
 
+import dev.casa.bench.qwen.Probes;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
@@ -103,7 +104,7 @@ public class AttentionBench {
         long perThread = flops / threads / (2L * SPECIES.length() * 12);
         float[] sink = new float[threads];
         pool.parallelFor(threads, (t0, t1) -> {
-            for (int t = t0; t < t1; t++) sink[t] = fmaLoop(perThread);
+            for (int t = t0; t < t1; t++) sink[t] = Probes.fmaLoop(perThread);
         });
         return sink[0];
     }
@@ -125,19 +126,6 @@ public class AttentionBench {
             }
         });
         return sink[0];
-    }
-
-    private static float fmaLoop(long iterations) {
-        FloatVector x = FloatVector.broadcast(SPECIES, 0.999f), y = FloatVector.broadcast(SPECIES, 1e-3f);
-        FloatVector c0 = FloatVector.zero(SPECIES), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0;
-        FloatVector c6 = c0, c7 = c0, c8 = c0, c9 = c0, c10 = c0, c11 = c0;
-        for (long i = 0; i < iterations; i++) {
-            c0 = x.fma(y, c0); c1 = x.fma(y, c1); c2 = x.fma(y, c2); c3 = x.fma(y, c3);
-            c4 = x.fma(y, c4); c5 = x.fma(y, c5); c6 = x.fma(y, c6); c7 = x.fma(y, c7);
-            c8 = x.fma(y, c8); c9 = x.fma(y, c9); c10 = x.fma(y, c10); c11 = x.fma(y, c11);
-        }
-        return c0.add(c1).add(c2).add(c3).add(c4).add(c5).add(c6).add(c7).add(c8).add(c9).add(c10).add(c11)
-                .reduceLanes(VectorOperators.ADD);
     }
 
     private static float[] random(Random rnd, int n) {

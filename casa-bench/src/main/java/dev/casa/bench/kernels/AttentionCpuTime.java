@@ -1,5 +1,6 @@
 package dev.casa.bench.kernels;
 
+import dev.casa.bench.qwen.Probes;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.util.Random;
@@ -41,7 +42,7 @@ public final class AttentionCpuTime {
                     AttentionMask.causal(T, T), scale, out, 0, W);
             Runnable decode = () -> Attention.attend(pool, q, 0, W, 1, H, HD, k, 0, v, 0, W, C, H,
                     AttentionMask.causal(C, 1), scale, out, 0, W);
-            Runnable peak = () -> sink += fmaLoop((long) (prefillFlops / (2.0 * S.length() * 12)));
+            Runnable peak = () -> sink += Probes.fmaLoop((long) (prefillFlops / (2.0 * S.length() * 12)));
             Runnable stream = () -> sink += sum(k, v);
             for (int warm = 0; warm < 3; warm++) {
                 best(prefill, 2); best(decode, 20); best(peak, 2); best(stream, 20);
@@ -73,18 +74,5 @@ public final class AttentionCpuTime {
             y = y.add(FloatVector.fromArray(S, b, i));
         }
         return x.add(y).reduceLanes(VectorOperators.ADD);
-    }
-
-    private static float fmaLoop(long iterations) {
-        FloatVector x = FloatVector.broadcast(S, 0.999f), y = FloatVector.broadcast(S, 1e-3f);
-        FloatVector c0 = FloatVector.zero(S), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0;
-        FloatVector c6 = c0, c7 = c0, c8 = c0, c9 = c0, c10 = c0, c11 = c0;
-        for (long i = 0; i < iterations; i++) {
-            c0 = x.fma(y, c0); c1 = x.fma(y, c1); c2 = x.fma(y, c2); c3 = x.fma(y, c3);
-            c4 = x.fma(y, c4); c5 = x.fma(y, c5); c6 = x.fma(y, c6); c7 = x.fma(y, c7);
-            c8 = x.fma(y, c8); c9 = x.fma(y, c9); c10 = x.fma(y, c10); c11 = x.fma(y, c11);
-        }
-        return c0.add(c1).add(c2).add(c3).add(c4).add(c5).add(c6).add(c7).add(c8).add(c9).add(c10).add(c11)
-                .reduceLanes(VectorOperators.ADD);
     }
 }

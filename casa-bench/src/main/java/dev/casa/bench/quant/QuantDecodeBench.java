@@ -6,6 +6,7 @@ import dev.casa.CasaModel;
 import dev.casa.LoadOptions;
 import dev.casa.Quantization;
 import dev.casa.bench.e2e.Args;
+import dev.casa.bench.e2e.MachineState;
 import dev.casa.core.kernels.ThreadPool;
 import dev.casa.core.safetensors.TensorStore;
 import dev.casa.core.tensor.Tensor;
@@ -14,7 +15,6 @@ import dev.casa.text.lm.DecoderState;
 import dev.casa.text.lm.LanguageModel;
 import dev.casa.text.lm.LogitsMode;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -59,9 +59,9 @@ public final class QuantDecodeBench {
         List<Quantization> formats = new ArrayList<>();
         for (String f : o.string("formats", "bf16,q8_0,q4_0").split(",")) formats.add(f.equalsIgnoreCase("bf16") ? Quantization.NONE : Quantization.parse(f));
 
-        System.out.println("cpu: " + Machine.cpu());
+        System.out.println("cpu: " + MachineState.cpuModel());
         System.out.printf("java %s, %d-bit vectors, %d threads; load average at start %s%n", Runtime.version(),
-                dev.casa.core.tensor.Simd.F.vectorBitSize(), threads, Machine.loadAverage());
+                dev.casa.core.tensor.Simd.F.vectorBitSize(), threads, MachineState.loadAverage());
         Path dir = LmModelGenerator.ensure(shape, root);
         List<Row> rows = new ArrayList<>();
         Map<String, Path> gguf = new LinkedHashMap<>();
@@ -222,7 +222,7 @@ public final class QuantDecodeBench {
         double witness = llamaBf16 == null ? Double.NaN : llamaBf16.decodeTokS() * casaBf16.bytesPerToken() / 1e9;
         System.out.println();
         System.out.printf("RESULT %s, %d threads, decode of %d tokens after %d, prefill %d tokens; cpu %s; load average at end %s%n",
-                shape.name(), threads, tokens, context, prompt, Machine.cpu(), Machine.loadAverage());
+                shape.name(), threads, tokens, context, prompt, MachineState.cpuModel(), MachineState.loadAverage());
         System.out.printf("read bandwidth: best of the stream probe and OpenBLAS sgemv over the run %.1f GB/s (the bound = bytes per token / this)%s%n",
                 bw, Double.isNaN(witness) ? "" : String.format("; llama.cpp's BF16 decode read %.1f GB/s", witness));
         System.out.println("| runtime | weights | decode tok/s | GB/token | bound tok/s | % of bound | % of adjacent probes |"
@@ -241,40 +241,6 @@ public final class QuantDecodeBench {
                     r.prefillTokS(),
                     ours && casaBf16 != null ? String.format("%.0f%%", 100 * r.prefillTokS() / casaBf16.prefillTokS()) : "",
                     ours && peer != null ? String.format("%.2fx", r.decodeTokS() / peer.decodeTokS()) : "", r.note());
-        }
-    }
-
-    /** {@code --key value} options. */
-    /** The CPU and the machine's load, as the OS reports them. */
-    static final class Machine {
-        private Machine() {}
-
-        static String cpu() {
-            try {
-                String model = null, flags = "";
-                int cpus = 0;
-                for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"), StandardCharsets.UTF_8)) {
-                    if (line.startsWith("model name") && model == null) model = line.substring(line.indexOf(':') + 1).trim();
-                    if (line.startsWith("processor")) cpus++;
-                    if (line.startsWith("flags") && flags.isEmpty()) flags = line;
-                }
-                List<String> shown = new ArrayList<>();
-                for (String f : List.of("avx2", "avx512f", "avx512_bf16", "avx512_vnni", "avx_vnni")) {
-                    if ((" " + flags + " ").contains(" " + f + " ")) shown.add(f);
-                }
-                return model + ", " + cpus + " CPUs, " + String.join(" ", shown);
-            } catch (IOException e) {
-                return System.getProperty("os.arch");
-            }
-        }
-
-        static String loadAverage() {
-            try {
-                String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
-                return f[0] + " " + f[1] + " " + f[2];
-            } catch (IOException e) {
-                return "n/a";
-            }
         }
     }
 

@@ -86,7 +86,11 @@ public final class Probes {
         return a.add(b).add(c).add(d).reduceLanes(VectorOperators.ADD);
     }
 
-    private static float fmaLoop(long iterations) {
+    /**
+     * {@code iterations} × 12 independent vector FMAs (24 · lanes FLOPs each) in registers: a core's FMA peak, no
+     * memory. The result only keeps the JIT from removing the loop.
+     */
+    public static float fmaLoop(long iterations) {
         FloatVector x = FloatVector.broadcast(S, 0.999f), y = FloatVector.broadcast(S, 1e-3f);
         FloatVector c0 = FloatVector.zero(S), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0;
         FloatVector c6 = c0, c7 = c0, c8 = c0, c9 = c0, c10 = c0, c11 = c0;

@@ -3,13 +3,13 @@ package dev.casa.bench.serve;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.casa.CasaModel;
+import dev.casa.bench.e2e.MachineState;
 import dev.casa.server.CasaServer;
 import dev.casa.server.ServerConfig;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -51,7 +51,7 @@ public final class ServeLoadBench {
              HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build()) {
             URI chat = server.uri().resolve("/v1/chat/completions");
             System.out.printf(Locale.ROOT, "casa serve load: %s, %d clients x %d requests, --parallel %d, %d cores, load average %s%n",
-                    model.architecture(), clients, requests, parallel, Runtime.getRuntime().availableProcessors(), loadAverage());
+                    model.architecture(), clients, requests, parallel, Runtime.getRuntime().availableProcessors(), MachineState.loadAverage());
             for (int i = 0; i < 6 * frames.size(); i++) one(http, chat, frames, i % frames.size(), i % 2 == 0);   // warm-up (JIT)
             for (boolean stream : new boolean[] {false, true}) {
                 List<Sample> samples = Collections.synchronizedList(new ArrayList<>());
@@ -133,13 +133,5 @@ public final class ServeLoadBench {
         if (sorted.length == 0) return 0;
         int i = (int) Math.ceil(p / 100.0 * sorted.length) - 1;
         return sorted[Math.max(0, Math.min(sorted.length - 1, i))] / 1e6;
-    }
-
-    static String loadAverage() {
-        try {
-            return Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
-        } catch (Exception e) {
-            return "?";
-        }
     }
 }

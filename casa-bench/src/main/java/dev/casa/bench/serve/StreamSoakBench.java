@@ -3,6 +3,7 @@ package dev.casa.bench.serve;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.casa.CasaModel;
+import dev.casa.bench.e2e.MachineState;
 import dev.casa.server.CasaServer;
 import dev.casa.server.ServerConfig;
 import java.lang.management.ManagementFactory;
@@ -43,7 +44,7 @@ public final class StreamSoakBench {
             String id = json.readTree(open.body()).get("id").asText();
             URI frameUri = server.uri().resolve("/v1/streams/" + id + "/frames");
             System.out.printf(Locale.ROOT, "stream soak: %d frames, %s, max heap %d MiB, load average %s%n", frames, model.architecture(),
-                    Runtime.getRuntime().maxMemory() >> 20, ServeLoadBench.loadAverage());
+                    Runtime.getRuntime().maxMemory() >> 20, MachineState.loadAverage());
             System.out.println("frames  seconds  frames/s  rss_MiB  heap_after_gc_MiB  stream_cache_bytes  restarts  right_%");
             long start = System.nanoTime(), windowStart = start;
             int right = 0, windowRight = 0, restarts = 0;

@@ -1,6 +1,7 @@
 package dev.casa.bench.smolvlm;
 
 import dev.casa.CasaModel;
+import dev.casa.bench.e2e.MachineState;
 import dev.casa.bench.qwen.Probes;
 import dev.casa.core.kernels.ThreadPool;
 import dev.casa.core.tensor.Tensor;
@@ -47,7 +48,7 @@ public final class SmolVLMBench {
         Path dir = args.length > 3 ? Path.of(args[3]) : SmolVLMModelGenerator.DEFAULT_OUT;
         if (!Files.exists(dir.resolve("model.safetensors"))) SmolVLMModelGenerator.ensure(SmolVLMModelGenerator.defaultReal(), dir);
         Path photo = photo(dir.resolveSibling("photo_1920x1080.png"));
-        System.out.printf("SmolVLM-256M shape, random BF16, %d threads, %d runs, load average %s%n", threads, runs, loadAverage());
+        System.out.printf("SmolVLM-256M shape, random BF16, %d threads, %d runs, load average %s%n", threads, runs, MachineState.loadAverage());
         try (ThreadPool pool = new ThreadPool(threads); CasaModel model = CasaModel.load(dir, pool)) {
             RgbImage img = ImageDecoder.decode(photo);
             LanguageModel lm = model.languageModel();
@@ -66,10 +67,10 @@ public final class SmolVLMBench {
             double[] encode = new double[runs], encodeCpu = new double[runs];
             for (int r = 0; r < runs; r++) {
                 long t0 = System.nanoTime();
-                double c0 = processCpu();
+                double c0 = MachineState.processCpuSeconds();
                 enc = model.images().encode(px);
                 encode[r] = secs(t0);
-                encodeCpu[r] = processCpu() - c0;
+                encodeCpu[r] = MachineState.processCpuSeconds() - c0;
             }
             Prompt prompt = model.prompt(List.of(enc), PROMPT);
             int[] tokens = prompt.tokens();
@@ -80,10 +81,10 @@ public final class SmolVLMBench {
             for (int r = 0; r < runs; r++) {
                 DecoderState state = lm.newState(tokens.length + answer + 1);
                 long t0 = System.nanoTime();
-                double c0 = processCpu();
+                double c0 = MachineState.processCpuSeconds();
                 float[] logits = lm.forward(state, model.fusion().input(tokens, images, state), LogitsMode.LAST);
                 prefill[r] = secs(t0);
-                prefillCpu[r] = processCpu() - c0;
+                prefillCpu[r] = MachineState.processCpuSeconds() - c0;
                 double[] steps = new double[answer];
                 for (int i = 0; i < answer; i++) {
                     int next = argmax(logits);
@@ -114,7 +115,7 @@ public final class SmolVLMBench {
                     d * 1e3, 1 / d, stepBytes / 1e6, weightBytes / 1e6, kvBytes / 1e6, stepBytes / d / 1e9, bw / stepBytes,
                     bw / 1e9, bandwidth, 100 * (1 / d) / (bw / stepBytes));
             System.out.printf("whole answer %8.2f s    (preprocess + encode + prefill + %d decode steps)%n", total, answer);
-            System.out.printf("load average after: %s%n", loadAverage());
+            System.out.printf("load average after: %s%n", MachineState.loadAverage());
         }
     }
 
@@ -161,11 +162,6 @@ public final class SmolVLMBench {
         return file;
     }
 
-    private static double processCpu() {
-        var os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
-        return os instanceof com.sun.management.OperatingSystemMXBean sun ? sun.getProcessCpuTime() / 1e9 : Double.NaN;
-    }
-
     private static int clamp(int v) { return Math.max(0, Math.min(255, v)); }
 
     private static int argmax(float[] x) {
@@ -192,14 +188,5 @@ public final class SmolVLMBench {
         double[] r = new double[v.length];
         for (int i = 0; i < v.length; i++) r[i] = Math.round(v[i] * 100) / 100.0;
         return r;
-    }
-
-    static String loadAverage() {
-        try {
-            String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
-            return f[0] + " " + f[1] + " " + f[2];
-        } catch (IOException e) {
-            return "n/a";
-        }
     }
 }

@@ -1,5 +1,6 @@
 package dev.casa.bench.smolvlm;
 
+import dev.casa.bench.e2e.MachineState;
 import dev.casa.core.kernels.ThreadPool;
 import dev.casa.vision.image.ImageDecoder;
 import dev.casa.vision.image.RgbImage;
@@ -27,7 +28,7 @@ public final class SmolVLMPreprocessBench {
         Path photo = SmolVLMBench.photo(dir.resolveSibling("photo_1920x1080.png"));
         RgbImage img = ImageDecoder.decode(photo);
         Path config = dir.resolve("preprocessor_config.json");
-        System.out.printf("SmolVLM preprocessing of %s, load average %s%n", photo, SmolVLMBench.loadAverage());
+        System.out.printf("SmolVLM preprocessing of %s, load average %s%n", photo, MachineState.loadAverage());
         try (ThreadPool pool = new ThreadPool(2)) {
             time("1 thread ", ImageProcessors.load(config), img);
             time("2 threads", ImageProcessors.load(config, pool), img);

@@ -2,6 +2,7 @@ package dev.casa.bench.vision;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.casa.bench.e2e.MachineState;
 import dev.casa.core.kernels.ThreadPool;
 import dev.casa.core.safetensors.SafetensorsFile;
 import dev.casa.core.safetensors.SafetensorsWriter;
@@ -10,7 +11,6 @@ import dev.casa.core.tensor.Tensor;
 import dev.casa.vision.VisionEncoder;
 import dev.casa.vision.VisionModelConfig;
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -85,11 +85,11 @@ public final class VisionEncodeBench {
             double[] seconds = new double[runs];
             double cpuSeconds = 0;
             for (int r = -warmup; r < runs; r++) {
-                double cpu0 = processCpuSeconds();
+                double cpu0 = MachineState.processCpuSeconds();
                 long s = System.nanoTime();
                 encoder.encodeBatch(pixels, 0, images, out, 0);
                 double sec = (System.nanoTime() - s) / 1e9;
-                double cpu = processCpuSeconds() - cpu0;
+                double cpu = MachineState.processCpuSeconds() - cpu0;
                 System.out.printf("  %s %d: %.3f s  %.1f GFLOP/s  %.2f cores busy%n", r < 0 ? "warmup" : "run",
                         r < 0 ? r + warmup : r, sec, flops / sec / 1e9, cpu / sec);
                 if (r >= 0) {
@@ -107,14 +107,6 @@ public final class VisionEncodeBench {
         } finally {
             if (file != null) Files.deleteIfExists(file);
         }
-    }
-
-    /** CPU time of this process (all threads): with wall time, how many cores a run actually got on a shared machine. */
-    private static double processCpuSeconds() {
-        if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
-            return os.getProcessCpuTime() / 1e9;
-        }
-        return Double.NaN;
     }
 
     /** Random BF16 weights for every tensor of the tower (with post_layernorm) and the projector. */
