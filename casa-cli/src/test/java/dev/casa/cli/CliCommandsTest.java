@@ -1,13 +1,10 @@
 package dev.casa.cli;
 
+import static dev.casa.cli.CliRun.withStdin;
 import static org.junit.jupiter.api.Assertions.*;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
+import dev.casa.cli.CliRun.Result;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -29,32 +26,10 @@ class CliCommandsTest {
     private static final Path MODEL = root().resolve("casa-f32-all");
     private static final Path IMAGE = root().resolve("images/shapes_p_33x33.png");
 
-    record Result(int status, String out, String err) {}
-
-    private static Result run(String stdin, String... args) {
-        PrintStream oldOut = ConsoleOutput.OUT, oldErr = ConsoleOutput.ERR, sysErr = System.err;
-        InputStream oldIn = System.in;
-        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
-        PrintStream errStream = new PrintStream(err, true, StandardCharsets.UTF_8);
-        ConsoleOutput.OUT = new PrintStream(out, true, StandardCharsets.UTF_8);
-        ConsoleOutput.ERR = errStream;
-        System.setErr(errStream);
-        System.setIn(new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)));
-        try {
-            int status = CasaCli.run(args);
-            return new Result(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            ConsoleOutput.OUT = oldOut;
-            ConsoleOutput.ERR = oldErr;
-            System.setErr(sysErr);
-            System.setIn(oldIn);
-        }
-    }
-
     @Test
     void describeStreamsAnAnswerAndStats() {
         Path demo = root().getParent().resolve("demo");
-        Result r = run("", "describe", "--model", demo.resolve("model").toString(), "--image", demo.resolve("example.png").toString(),
+        Result r = withStdin("", "describe", "--model", demo.resolve("model").toString(), "--image", demo.resolve("example.png").toString(),
                 "--max-new-tokens", "5", "--stats");
         assertEquals(0, r.status(), r.err());
         assertTrue(r.out().endsWith("\n"));
@@ -66,7 +41,7 @@ class CliCommandsTest {
     @Test
     void samplingIsReproducibleWithASeed() {
         // A high temperature makes the draws matter: the same seed repeats the answer, other seeds give others.
-        java.util.function.IntFunction<Result> sample = seed -> run("", "describe", "--model", MODEL.toString(), "--image",
+        java.util.function.IntFunction<Result> sample = seed -> withStdin("", "describe", "--model", MODEL.toString(), "--image",
                 IMAGE.toString(), "--max-new-tokens", "8", "--temperature", "3.0", "--seed", Integer.toString(seed));
         Result first = sample.apply(5), again = sample.apply(5);
         assertEquals(0, first.status(), first.err());
@@ -76,13 +51,13 @@ class CliCommandsTest {
         java.util.Set<String> answers = new java.util.HashSet<>();
         for (int seed = 1; seed <= 4; seed++) answers.add(sample.apply(seed).out());
         assertTrue(answers.size() > 1, "different seeds, different draws: " + answers);
-        Result greedy = run("", "describe", "--model", MODEL.toString(), "--image", IMAGE.toString(), "--max-new-tokens", "8");
+        Result greedy = withStdin("", "describe", "--model", MODEL.toString(), "--image", IMAGE.toString(), "--max-new-tokens", "8");
         assertTrue(answers.stream().anyMatch(a -> !a.equals(greedy.out())), "sampling is not greedy decoding");
     }
 
     @Test
     void infoDescribesTheModel() {
-        Result r = run("", "info", "--model", MODEL.toString());
+        Result r = withStdin("", "info", "--model", MODEL.toString());
         assertEquals(0, r.status(), r.err());
         assertTrue(r.out().contains("family:     casa format, CASA fusion"), r.out());
         assertTrue(r.out().contains("vision tower"), r.out());
@@ -96,49 +71,49 @@ class CliCommandsTest {
     @Test
     void quantizeWritesADirectoryThatLoadsAndInfoShowsItsFormats() throws IOException {
         Path out = tmp.resolve("demo-q4");
-        Result r = run("", "quantize", "--model", demo().toString(), "--type", "q4_0", "--out", out.toString(), "--threads", "2");
+        Result r = withStdin("", "quantize", "--model", demo().toString(), "--type", "q4_0", "--out", out.toString(), "--threads", "2");
         assertEquals(0, r.status(), r.err());
         assertTrue(r.out().startsWith("quantized 48 matrices to Q4_0 (output head Q8_0); weights 4.7 MiB -> 964.0 KiB; wrote "), r.out());
         assertTrue(Files.exists(out.resolve("tokenizer.json")) && Files.exists(out.resolve("model.safetensors")));
 
-        r = run("", "info", "--model", out.toString());
+        r = withStdin("", "info", "--model", out.toString());
         assertEquals(0, r.status(), r.err());
         assertTrue(r.out().contains("params:     language model         697,216  (414.0 KiB: Q4_0 351.0 KiB, Q8_0 59.5 KiB, F32 3.5 KiB)"), r.out());
         assertTrue(r.out().contains("formats:    {F32=78912, Q4_0=1085440, Q8_0=57344} (parameters per format)"), r.out());
 
-        r = run("", "describe", "--model", out.toString(), "--image", root().getParent().resolve("demo/example.png").toString());
+        r = withStdin("", "describe", "--model", out.toString(), "--image", root().getParent().resolve("demo/example.png").toString());
         assertEquals(0, r.status(), r.err());
         assertEquals("a purple circle, an orange square and a green triangle on a grey background\n", r.out());
 
-        r = run("", "quantize", "--model", demo().toString(), "--type", "q8_0", "--out", out.toString());
+        r = withStdin("", "quantize", "--model", demo().toString(), "--type", "q8_0", "--out", out.toString());
         assertEquals(2, r.status());
         assertEquals("casa quantize: error: " + out + ": exists and is not an empty directory\n", r.err());
-        r = run("", "quantize", "--model", demo().toString(), "--type", "bf16", "--out", tmp.resolve("x").toString());
+        r = withStdin("", "quantize", "--model", demo().toString(), "--type", "bf16", "--out", tmp.resolve("x").toString());
         assertEquals(2, r.status());
         assertEquals("casa quantize: error: --type must be q8_0 or q4_0, got 'bf16'\n", r.err());
-        r = run("", "quantize", "--model", demo().toString(), "--out", tmp.resolve("x").toString());
+        r = withStdin("", "quantize", "--model", demo().toString(), "--out", tmp.resolve("x").toString());
         assertEquals(2, r.status());
         assertTrue(r.err().contains("--type"), r.err());
     }
 
     @Test
     void quantizeOnLoadIsAFlagOfTheLoadingCommands() {
-        Result r = run("", "info", "--model", demo().toString(), "--quantize", "q8_0", "--quantize-exclude", "^vision_tower\\.");
+        Result r = withStdin("", "info", "--model", demo().toString(), "--quantize", "q8_0", "--quantize-exclude", "^vision_tower\\.");
         assertEquals(0, r.status(), r.err());
         assertTrue(r.out().contains("quantized:  q8_0 at load: 36 matrices; kept as stored: {EXCLUDED=12}"), r.out());
         assertTrue(r.out().contains("params:     vision tower           298,560  (1.1 MiB: F32 1.1 MiB)"), r.out());
-        r = run("", "describe", "--model", demo().toString(), "--image", root().getParent().resolve("demo/example.png").toString(),
+        r = withStdin("", "describe", "--model", demo().toString(), "--image", root().getParent().resolve("demo/example.png").toString(),
                 "--quantize", "q4_0");
         assertEquals(0, r.status(), r.err());
         assertEquals("a purple circle, an orange square and a green triangle on a grey background\n", r.out());
-        r = run("", "describe", "--model", demo().toString(), "--image", IMAGE.toString(), "--quantize", "int4");
+        r = withStdin("", "describe", "--model", demo().toString(), "--image", IMAGE.toString(), "--quantize", "int4");
         assertEquals(2, r.status());
         assertEquals("casa describe: error: quantize must be one of none, q8_0, q4_0; got 'int4'\n", r.err());
     }
 
     @Test
     void chatTakesImagesAndTurns() {
-        Result r = run("/image " + IMAGE + "\nwhat is it?\nand now?\n/quit\n", "chat", "--model", MODEL.toString(), "--max-new-tokens", "3");
+        Result r = withStdin("/image " + IMAGE + "\nwhat is it?\nand now?\n/quit\n", "chat", "--model", MODEL.toString(), "--max-new-tokens", "3");
         assertEquals(0, r.status(), r.err());
         assertTrue(r.err().contains("image added"), r.err());
         assertEquals(5, r.out().split("> ", -1).length, "a prompt before each of the four input lines: " + r.out());
@@ -150,7 +125,7 @@ class CliCommandsTest {
         for (int i = 0; i < 3; i++) Files.copy(IMAGE, frames.resolve("f" + i + ".png"), StandardCopyOption.REPLACE_EXISTING);
         Files.writeString(frames.resolve("notes.txt"), "not a frame");
         Path srt = tmp.resolve("out.srt");
-        Result r = run("", "caption", "--model", MODEL.toString(), "--frames", frames.toString(), "--fps", "2",
+        Result r = withStdin("", "caption", "--model", MODEL.toString(), "--frames", frames.toString(), "--fps", "2",
                 "--max-new-tokens", "3", "--srt", srt.toString());
         assertEquals(0, r.status(), r.err());
         assertTrue(r.out().startsWith("[00:00:00.000] "), r.out());
@@ -162,32 +137,32 @@ class CliCommandsTest {
 
     @Test
     void errorsAreOneLineWithExitStatusTwo() {
-        Result r = run("", "describe", "--model", MODEL.toString(), "--image", tmp.resolve("missing.png").toString());
+        Result r = withStdin("", "describe", "--model", MODEL.toString(), "--image", tmp.resolve("missing.png").toString());
         assertEquals(2, r.status());
         assertEquals(1, r.err().strip().lines().count(), r.err());
         assertTrue(r.err().contains("missing.png"), r.err());
         assertFalse(r.err().contains("\tat "), "no stack trace without --debug");
 
-        r = run("", "describe", "--model", tmp.resolve("nomodel").toString(), "--image", IMAGE.toString());
+        r = withStdin("", "describe", "--model", tmp.resolve("nomodel").toString(), "--image", IMAGE.toString());
         assertEquals(2, r.status());
         assertTrue(r.err().contains("nomodel"), r.err());
 
-        r = run("", "describe", "--model", MODEL.toString(), "--image", IMAGE.toString(), "--top-p", "7");
+        r = withStdin("", "describe", "--model", MODEL.toString(), "--image", IMAGE.toString(), "--top-p", "7");
         assertEquals(2, r.status());
         assertTrue(r.err().contains("top-p"), r.err());
 
-        r = run("", "describe", "--image", IMAGE.toString(), "--bogus");
+        r = withStdin("", "describe", "--image", IMAGE.toString(), "--bogus");
         assertEquals(2, r.status());
         assertTrue(r.err().contains("--bogus"), r.err());
 
-        r = run("", "caption", "--model", MODEL.toString());
+        r = withStdin("", "caption", "--model", MODEL.toString());
         assertEquals(2, r.status());
         assertTrue(r.err().contains("--frames"), r.err());
     }
 
     @Test
     void debugAddsTheStackTrace() {
-        Result r = run("", "describe", "--debug", "--model", MODEL.toString(), "--image", tmp.resolve("missing.png").toString());
+        Result r = withStdin("", "describe", "--debug", "--model", MODEL.toString(), "--image", tmp.resolve("missing.png").toString());
         assertEquals(2, r.status());
         assertTrue(r.err().contains("\tat "), r.err());
     }
@@ -198,7 +173,7 @@ class CliCommandsTest {
                 .anyMatch(d -> Files.isExecutable(Path.of(d, "ffmpeg")));
         org.junit.jupiter.api.Assumptions.assumeFalse(ffmpeg, "ffmpeg is installed: this checks the message when it is not");
         Path video = Files.writeString(tmp.resolve("clip.mp4"), "not really a video");
-        Result r = run("", "caption", "--model", MODEL.toString(), "--video", video.toString());
+        Result r = withStdin("", "caption", "--model", MODEL.toString(), "--video", video.toString());
         assertEquals(2, r.status());
         assertTrue(r.err().contains("ffmpeg"), r.err());
     }

@@ -1,13 +1,11 @@
 package dev.casa.cli;
 
+import static dev.casa.cli.CliRun.withStdin;
 import static org.junit.jupiter.api.Assertions.*;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
+import dev.casa.cli.CliRun.Result;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -30,32 +28,6 @@ class CliReliabilityTest {
     /** Ground truth from the demo's shape generator (models/demo/README.md). */
     private static final String DESCRIPTION = "a purple circle, an orange square and a green triangle on a grey background";
 
-    record Result(int status, String out, String err) {}
-
-    private static Result run(String stdin, String... args) {
-        return run(new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)), args);
-    }
-
-    private static Result run(InputStream stdin, String... args) {
-        PrintStream oldOut = ConsoleOutput.OUT, oldErr = ConsoleOutput.ERR, sysErr = System.err;
-        InputStream oldIn = System.in;
-        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
-        PrintStream errStream = new PrintStream(err, true, StandardCharsets.UTF_8);
-        ConsoleOutput.OUT = new PrintStream(out, true, StandardCharsets.UTF_8);
-        ConsoleOutput.ERR = errStream;
-        System.setErr(errStream);
-        System.setIn(stdin);
-        try {
-            int status = CasaCli.run(args);
-            return new Result(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            ConsoleOutput.OUT = oldOut;
-            ConsoleOutput.ERR = oldErr;
-            System.setErr(sysErr);
-            System.setIn(oldIn);
-        }
-    }
-
     /** Standard input that fails with {@code error} when the command reads it. */
     private static InputStream failing(Error error) {
         return new InputStream() {
@@ -74,17 +46,17 @@ class CliReliabilityTest {
     @Test
     void errorsThatBypassPicocliAreOneLineWithExitStatusTwo() {
         // picocli hands only Exceptions to the execution handler: an Error used to escape with its stack trace.
-        Result r = run(failing(new OutOfMemoryError("Java heap space")), "chat", "--model", MODEL);
+        Result r = withStdin(failing(new OutOfMemoryError("Java heap space")), "chat", "--model", MODEL);
         assertEquals(2, r.status());
         assertEquals("casa chat: error: out of memory (raise -Xmx): Java heap space", lastLine(r.err()));
         assertFalse(r.err().contains("\tat "), r.err());
 
-        r = run(failing(new StackOverflowError()), "chat", "--model", MODEL);
+        r = withStdin(failing(new StackOverflowError()), "chat", "--model", MODEL);
         assertEquals(2, r.status());
         assertEquals("casa chat: error: stack overflow (input nested too deeply; or raise -Xss): StackOverflowError", lastLine(r.err()));
         assertFalse(r.err().contains("\tat "), r.err());
 
-        r = run(failing(new StackOverflowError()), "chat", "--model", MODEL, "--debug");
+        r = withStdin(failing(new StackOverflowError()), "chat", "--model", MODEL, "--debug");
         assertEquals(2, r.status());
         assertTrue(r.err().contains("\tat "), "--debug adds the stack trace: " + r.err());
     }
@@ -99,12 +71,12 @@ class CliReliabilityTest {
         // The file's content must never be read: before, "--prompt @file" expanded it into arguments and the
         // error echoed them.
         Path secret = Files.writeString(tmp.resolve("secret.txt"), "--bogus SECRET_LINE_42\n");
-        Result r = run("", "describe", "--model", MODEL, "--image", IMAGE, "--max-new-tokens", "3", "--prompt", "@" + secret);
+        Result r = withStdin("", "describe", "--model", MODEL, "--image", IMAGE, "--max-new-tokens", "3", "--prompt", "@" + secret);
         assertEquals(0, r.status(), r.err());
         assertFalse(r.out().contains("SECRET") || r.err().contains("SECRET"), r.out() + r.err());
 
         Path args = Files.writeString(tmp.resolve("args.txt"), "describe --image SECRET_LINE_42\n");
-        r = run("", "@" + args);
+        r = withStdin("", "@" + args);
         assertEquals(2, r.status());
         assertTrue(r.err().contains("@" + args), r.err());
         assertFalse(r.err().contains("SECRET"), r.err());
@@ -113,11 +85,11 @@ class CliReliabilityTest {
     @Test
     void aHugeTokenLimitIsBoundedByTheContext() {
         // Used to print "error: -2147483636" (history length + limit overflowed an array size).
-        Result r = run("", "describe", "--model", MODEL, "--image", IMAGE, "--max-new-tokens", "2147483647");
+        Result r = withStdin("", "describe", "--model", MODEL, "--image", IMAGE, "--max-new-tokens", "2147483647");
         assertEquals(0, r.status(), r.err());
         assertEquals(DESCRIPTION + "\n", r.out());
 
-        r = run("", "describe", "--model", MODEL, "--image", IMAGE, "--max-new-tokens", "-1");
+        r = withStdin("", "describe", "--model", MODEL, "--image", IMAGE, "--max-new-tokens", "-1");
         assertEquals(2, r.status());
         assertEquals("casa describe: error: --max-new-tokens must be >= 0, got -1", r.err().strip());
     }
@@ -125,7 +97,7 @@ class CliReliabilityTest {
     @Test
     void aChatGoesOnAfterAMessageTooLongForTheContext() {
         String tooLong = "where is the purple circle? ".repeat(200);
-        Result interrupted = run("/image " + IMAGE + "\nWhat colour is the circle?\n" + tooLong + "\nWhat colour is the square?\n/quit\n",
+        Result interrupted = withStdin("/image " + IMAGE + "\nWhat colour is the circle?\n" + tooLong + "\nWhat colour is the square?\n/quit\n",
                 "chat", "--model", MODEL);
         assertEquals(0, interrupted.status(), interrupted.err());
         List<String> errors = interrupted.err().lines().filter(l -> l.contains("error")).toList();
@@ -134,7 +106,7 @@ class CliReliabilityTest {
         assertTrue(errors.get(0).endsWith(" > capacity 1024 (message not sent; the chat goes on)"), errors.get(0));
 
         // The oracle: the same chat without the long message.
-        Result uninterrupted = run("/image " + IMAGE + "\nWhat colour is the circle?\nWhat colour is the square?\n/quit\n",
+        Result uninterrupted = withStdin("/image " + IMAGE + "\nWhat colour is the circle?\nWhat colour is the square?\n/quit\n",
                 "chat", "--model", MODEL);
         assertEquals(0, uninterrupted.status(), uninterrupted.err());
         assertEquals(answers(uninterrupted.out()), answers(interrupted.out()));
@@ -150,7 +122,7 @@ class CliReliabilityTest {
     @Test
     void inputDrivenSizesAreCheckedBeforeAllocating() throws IOException {
         // 2e9 worker threads: an array of that size, then threads until the JVM gave up.
-        Result r = run("", "describe", "--model", MODEL, "--image", IMAGE, "--threads", "2000000000");
+        Result r = withStdin("", "describe", "--model", MODEL, "--image", IMAGE, "--threads", "2000000000");
         assertEquals(2, r.status());
         assertEquals("casa describe: error: --threads must be in [1, 1024], got 2000000000", r.err().strip());
 
@@ -165,7 +137,7 @@ class CliReliabilityTest {
                 return len;
             }
         };
-        r = run(endless, "chat", "--model", MODEL);
+        r = withStdin(endless, "chat", "--model", MODEL);
         assertEquals(2, r.status());
         assertEquals("casa chat: error: standard input: a line longer than 8388608 characters", lastLine(r.err()));
 
@@ -173,7 +145,7 @@ class CliReliabilityTest {
         Path zero = Path.of("/dev/zero");
         org.junit.jupiter.api.Assumptions.assumeTrue(Files.isReadable(zero), "/dev/zero");
         Path tokenizer = DEMO.resolve("model/tokenizer.json");
-        r = run("", "tokenize", "--tokenizer", tokenizer.toString(), "--in", zero.toString(), "--out", tmp.resolve("ids.jsonl").toString());
+        r = withStdin("", "tokenize", "--tokenizer", tokenizer.toString(), "--in", zero.toString(), "--out", tmp.resolve("ids.jsonl").toString());
         assertEquals(2, r.status());
         assertEquals("casa tokenize: /dev/zero line 1: longer than 33554432 characters", r.err().strip());
         assertFalse(Files.exists(tmp.resolve("ids.jsonl")));

@@ -1,13 +1,11 @@
 package dev.casa.cli;
 
+import static dev.casa.cli.CliRun.run;
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.casa.cli.CliRun.Result;
 import dev.casa.core.io.Npy;
-import dev.casa.cli.CasaCli;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -21,26 +19,12 @@ class ForwardCliTest {
     @TempDir
     Path tmp;
 
-    private record Run(int status, String err) {}
-
-    private static Run run(String... args) {
-        PrintStream old = System.err;
-        ByteArrayOutputStream buf = new ByteArrayOutputStream();
-        System.setErr(new PrintStream(buf, true, StandardCharsets.UTF_8));
-        try {
-            int status = CasaCli.run(args);
-            return new Run(status, buf.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setErr(old);
-        }
-    }
-
     @Test
     void writesTheReferenceLogitsAndPixels() throws IOException {
         Path out = tmp.resolve("logits.npy");
         Path pixels = tmp.resolve("pixels.npy");
         for (String mode : new String[] {"prefill", "decode"}) {
-            Run r = run("forward", "--model", MODEL.toString(), "--request", CASE.resolve("request.json").toString(),
+            Result r = run("forward", "--model", MODEL.toString(), "--request", CASE.resolve("request.json").toString(),
                     "--out", out.toString(), "--mode", mode, "--pixels-out", pixels.toString());
             assertEquals(0, r.status(), r.err());
             assertClose(Npy.read(CASE.resolve("logits.npy")).toFloats(), Npy.read(out).toFloats(), mode);
@@ -53,7 +37,7 @@ class ForwardCliTest {
     void textRequestsAreEncodedWithTheModelsTokenizer() throws IOException {
         Path req = tmp.resolve("text.json");
         Files.writeString(req, "{\"text\": \"hello\"}");
-        Run r = run("forward", "--model", MODEL.toString(), "--request", req.toString(), "--out", tmp.resolve("o.npy").toString());
+        Result r = run("forward", "--model", MODEL.toString(), "--request", req.toString(), "--out", tmp.resolve("o.npy").toString());
         assertEquals(0, r.status(), r.err());
         assertEquals(2, Npy.read(tmp.resolve("o.npy")).shape().length);
     }
@@ -65,7 +49,7 @@ class ForwardCliTest {
                 java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         Files.writeString(tmp.resolve("notanimage.png"), "hello");
         Path out = tmp.resolve("never.npy");
-        Run r = run("forward", "--model", MODEL.toString(), "--request", req.toString(), "--out", out.toString());
+        Result r = run("forward", "--model", MODEL.toString(), "--request", req.toString(), "--out", out.toString());
         assertEquals(2, r.status(), r.err());
         assertFalse(Files.exists(out), "no output file on error");
         assertEquals(1, r.err().strip().lines().count(), "one line: " + r.err());
@@ -88,7 +72,7 @@ class ForwardCliTest {
     @Test
     void missingModelOrRequestFileIsBadInput() {
         Path out = tmp.resolve("x.npy");
-        Run r = run("forward", "--model", tmp.resolve("nope").toString(), "--request", CASE.resolve("request.json").toString(), "--out", out.toString());
+        Result r = run("forward", "--model", tmp.resolve("nope").toString(), "--request", CASE.resolve("request.json").toString(), "--out", out.toString());
         assertEquals(2, r.status());
         assertFalse(Files.exists(out));
         r = run("forward", "--model", MODEL.toString(), "--request", tmp.resolve("nope.json").toString(), "--out", out.toString());

@@ -1,5 +1,6 @@
 package dev.casa.cli;
 
+import static dev.casa.cli.CliRun.run;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -9,14 +10,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.casa.cli.CliRun.Result;
 import dev.casa.core.io.Npy;
 import dev.casa.core.safetensors.ModelWeights;
 import dev.casa.core.safetensors.SafetensorsWriter;
 import dev.casa.core.safetensors.TensorStore;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -34,25 +33,6 @@ class HfForwardCliTest {
     @TempDir
     Path tmp;
 
-    private record Run(int status, String out, String err) {}
-
-    private static Run run(String... args) {
-        PrintStream oldErr = System.err, oldOut = System.out;
-        ByteArrayOutputStream err = new ByteArrayOutputStream(), out = new ByteArrayOutputStream();
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        PrintStream consoleOut = ConsoleOutput.OUT;
-        ConsoleOutput.OUT = System.out;
-        try {
-            int status = CasaCli.run(args);
-            return new Run(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setErr(oldErr);
-            System.setOut(oldOut);
-            ConsoleOutput.OUT = consoleOut;
-        }
-    }
-
     private static double maxDiff(float[] a, float[] b) {
         assertEquals(a.length, b.length);
         double m = 0;
@@ -64,7 +44,7 @@ class HfForwardCliTest {
     void forwardWritesHfLogitsAndPixels() throws IOException {
         Path out = tmp.resolve("logits.npy"), pixels = tmp.resolve("pixels.npy");
         for (String mode : new String[] {"prefill", "decode"}) {
-            Run r = run("forward", "--model", MODEL.toString(), "--request", CASE.resolve("request.json").toString(),
+            Result r = run("forward", "--model", MODEL.toString(), "--request", CASE.resolve("request.json").toString(),
                     "--out", out.toString(), "--mode", mode, "--pixels-out", pixels.toString());
             assertEquals(0, r.status(), r.err());
             double d = maxDiff(Npy.read(CASE.resolve(mode + "_logits.npy")).toFloats(), Npy.read(out).toFloats());
@@ -79,7 +59,7 @@ class HfForwardCliTest {
         JsonNode request = JSON.readTree(CASE.resolve("request.json").toFile());
         Path image = CASE.resolve(request.get("images").get(0).asText());
         Path pixels = tmp.resolve("p.npy"), meta = tmp.resolve("m.json");
-        Run r = run("preprocess", "--config", MODEL.resolve("preprocessor_config.json").toString(), "--image", image.toString(),
+        Result r = run("preprocess", "--config", MODEL.resolve("preprocessor_config.json").toString(), "--image", image.toString(),
                 "--out", pixels.toString(), "--meta-out", meta.toString());
         assertEquals(0, r.status(), r.err());
         assertArrayEquals(Npy.read(CASE.resolve("pixel_values_0.npy")).toFloats(), Npy.read(pixels).toFloats());
@@ -88,7 +68,7 @@ class HfForwardCliTest {
 
     @Test
     void infoNamesTheFamily() {
-        Run r = run("info", "--model", MODEL.toString());
+        Result r = run("info", "--model", MODEL.toString());
         assertEquals(0, r.status(), r.err());
         assertTrue(r.out().contains("family:     qwen2_5_vl"), r.out());
         assertTrue(r.out().contains("vision tower"), r.out());
@@ -100,7 +80,7 @@ class HfForwardCliTest {
         Files.copy(CASE.resolve(JSON.readTree(CASE.resolve("request.json").toFile()).get("images").get(0).asText()),
                 tmp.resolve("img.png"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         Path out = tmp.resolve("o.npy");
-        Run r = run("forward", "--model", MODEL.toString(), "--request", req.toString(), "--out", out.toString(), "--mode", "decode");
+        Result r = run("forward", "--model", MODEL.toString(), "--request", req.toString(), "--out", out.toString(), "--mode", "decode");
         assertEquals(2, r.status(), r.err());
         assertTrue(r.err().contains(expected), r.err());
         assertEquals(1, r.err().strip().lines().count(), "one line: " + r.err());
@@ -143,7 +123,7 @@ class HfForwardCliTest {
             for (String name : store.names()) if (!name.equals(dropped)) w.add(store.get(name));
             w.write(dir.resolve("model.safetensors"));
         }
-        Run r = run("info", "--model", dir.toString());
+        Result r = run("info", "--model", dir.toString());
         assertEquals(2, r.status());
         assertTrue(r.err().contains("tensor '" + dropped + "' missing"), r.err());
     }

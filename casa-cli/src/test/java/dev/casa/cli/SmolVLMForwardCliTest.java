@@ -1,5 +1,6 @@
 package dev.casa.cli;
 
+import static dev.casa.cli.CliRun.run;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -9,12 +10,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.casa.cli.CliRun.Result;
 import dev.casa.core.io.Npy;
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Iterator;
@@ -35,23 +34,10 @@ class SmolVLMForwardCliTest {
     @TempDir
     Path tmp;
 
-    private record Run(int status, String err) {}
-
-    private static Run run(String... args) {
-        PrintStream old = System.err;
-        ByteArrayOutputStream buf = new ByteArrayOutputStream();
-        System.setErr(new PrintStream(buf, true, StandardCharsets.UTF_8));
-        try {
-            return new Run(CasaCli.run(args), buf.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setErr(old);
-        }
-    }
-
     @Test
     void logitsAndPixelsAsHf() throws IOException {
         Path out = tmp.resolve("logits.npy"), pixels = tmp.resolve("pixels.npy");
-        Run r = run("forward", "--model", CASE.resolve("model").toString(), "--request", CASE.resolve("request.json").toString(),
+        Result r = run("forward", "--model", CASE.resolve("model").toString(), "--request", CASE.resolve("request.json").toString(),
                 "--out", out.toString(), "--mode", "decode", "--pixels-out", pixels.toString());
         assertEquals(0, r.status(), r.err());
         float[] ref = Npy.read(CASE.resolve("decode_logits.npy")).toFloats(), got = Npy.read(out).toFloats();
@@ -66,7 +52,7 @@ class SmolVLMForwardCliTest {
         Path req = tmp.resolve("bad.json");
         Files.writeString(req, request.toString());
         Path out = tmp.resolve("never.npy");
-        Run r = run("forward", "--model", model.toString(), "--request", req.toString(), "--out", out.toString());
+        Result r = run("forward", "--model", model.toString(), "--request", req.toString(), "--out", out.toString());
         assertEquals(2, r.status(), r.err());
         assertFalse(Files.exists(out), "no output file on error");
         assertEquals(1, r.err().strip().lines().count(), "one line: " + r.err());
