@@ -11,6 +11,8 @@ final class AttentionScratch {
     private float[] scores = new float[0];
     private float[] rowStats = new float[0];
     private float[] partials = new float[0];
+    /** Where the decode kernel leaves the sum of its prefetching loads, so the JIT cannot drop them. */
+    float touched;
 
     /** Query rows of a tile (transposed, pre-scaled). */
     float[] queries(int n) { if (queries.length < n) queries = new float[n]; return queries; }

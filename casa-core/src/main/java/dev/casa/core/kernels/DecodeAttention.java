@@ -24,8 +24,10 @@ final class DecodeAttention {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
     static final int KEY_BLOCK = 64;
+    /** Floats of K in one block at most, and as many of V (256 KB together): a touched block is still in L2 when it is worked on. */
+    private static final int BLOCK_FLOATS = 32 * 1024;
     /** Smallest number of keys worth giving a split of its own. */
-    private static final int MIN_SPLIT_KEYS = 256;
+    private static final int MIN_SPLIT_KEYS = 128;
 
     static void run(ThreadPool pool, AttentionProblem p, int forcedSplits) {
         int rowsPerGroup = p.numQueries * p.group;
@@ -83,46 +85,26 @@ final class DecodeAttention {
         }
         Arrays.fill(acc, 0, rows * hd, 0f);
 
-        for (int b0 = j0; b0 < j1; b0 += KEY_BLOCK) {
-            int bk = Math.min(KEY_BLOCK, j1 - b0);
-            // scores, key by key in storage order
-            for (int jj = 0; jj < bk; jj++) {
-                int j = b0 + jj;
-                for (int g = g0; g < g1; g++) {
-                    int kb = p.kOffset + j * p.kvStride + g * hd;
-                    for (int rr = 0; rr < rpg; rr++) {
-                        int r = (g - g0) * rpg + rr;
-                        sc[r * KEY_BLOCK + jj] = j < (int) st[end + r] && j >= (int) st[start + r]
-                                ? dot(p.q, p.qBase(g, rr), p.k, kb, hd) * p.scale : Float.NEGATIVE_INFINITY;
-                    }
+        // each block's K and V rows are first read in storage order (see touch), then worked on head by head
+        int w = (g1 - g0) * hd, kb = p.kOffset + g0 * hd, vb = p.vOffset + g0 * hd, ks = p.kvStride;
+        float touched = 0f;
+        int blockKeys = Math.clamp(BLOCK_FLOATS / w, 8, KEY_BLOCK);
+        for (int b0 = j0; b0 < j1; b0 += blockKeys) {
+            int b1 = Math.min(j1, b0 + blockKeys);
+            touched += touch(p.k, kb + b0 * ks, ks, b1 - b0, w) + touch(p.v, vb + b0 * ks, ks, b1 - b0, w);
+            // the rows of one kv head that see the same keys go through together (up to four), sharing the K and V loads
+            for (int r = 0; r < rows; ) {
+                int lo = Math.max(b0, (int) st[start + r]), hi = Math.min(b1, (int) st[end + r]);
+                int rEnd = r + 1, groupEnd = (r / rpg + 1) * rpg;
+                while (rEnd < groupEnd && rEnd - r < 4 && st[start + rEnd] == st[start + r] && st[end + rEnd] == st[end + r]) rEnd++;
+                if (hi > lo) {   // else the rows see no key of this block: p = 0
+                    rowsOfHead(p, g0 + r / rpg, r - r / rpg * rpg, r, rEnd - r, lo, hi, b0, rows, acc, sc, st);
                 }
-            }
-            // online softmax per row: sc becomes the probabilities, acc is rescaled
-            for (int r = 0; r < rows; r++) {
-                int lo = Math.max(0, (int) st[start + r] - b0), hi = Math.min(bk, (int) st[end + r] - b0);
-                if (hi <= lo) continue;   // the row sees no key of this block: p = 0
-                int o = r * KEY_BLOCK + lo, n = hi - lo;
-                float oldMax = st[r];
-                float max = Math.max(oldMax, VectorMath.max(sc, o, n));
-                float sum = VectorMath.expShifted(sc, o, n, max);
-                float corr = (float) Math.exp(oldMax - max);   // 0 on the first block (oldMax = -inf)
-                st[rows + r] = st[rows + r] * corr + sum;
-                st[r] = max;
-                if (corr != 1f) VectorMath.scale(acc, r * hd, hd, corr);
-            }
-            // values, key by key in storage order
-            for (int jj = 0; jj < bk; jj++) {
-                int j = b0 + jj;
-                for (int g = g0; g < g1; g++) {
-                    int vb = p.vOffset + j * p.kvStride + g * hd;
-                    for (int rr = 0; rr < rpg; rr++) {
-                        int r = (g - g0) * rpg + rr;
-                        if (j < (int) st[end + r] && j >= (int) st[start + r]) VectorMath.axpy(sc[r * KEY_BLOCK + jj], p.v, vb, acc, r * hd, hd);
-                    }
-                }
+                r = rEnd;
             }
         }
 
+        scratch.touched = touched;   // keeps the touching loads alive
         for (int r = 0; r < rows; r++) {
             int g = g0 + r / rpg, rr = r % rpg;
             if (partials == null) {
@@ -136,6 +118,229 @@ final class DecodeAttention {
                 partials[pb + 1] = st[rows + r];
                 System.arraycopy(acc, r * hd, partials, pb + 2, hd);
             }
+        }
+    }
+
+    /**
+     * Keys {@code [lo, hi)} of block {@code b0} for {@code count} (1..4) consecutive rows from {@code r}, all of kv
+     * head g (row {@code rr} of its group): scores, online softmax (sc becomes the probabilities, acc is rescaled),
+     * then the values.
+     */
+    private static void rowsOfHead(AttentionProblem p, int g, int rr, int r, int count, int lo, int hi, int b0, int rows,
+                                   float[] acc, float[] sc, float[] st) {
+        int hd = p.headDim, n = hi - lo, o = r * KEY_BLOCK + lo - b0;
+        int kb = p.kOffset + lo * p.kvStride + g * hd, vb = p.vOffset + lo * p.kvStride + g * hd;
+        if (count == 1) {
+            scores(p.q, p.qBase(g, rr), p.k, kb, p.kvStride, n, hd, p.scale, sc, o);
+        } else {
+            // a missing fourth (or third) row repeats the last one: same inputs, same outputs, written twice
+            int q0 = p.qBase(g, rr), q1 = p.qBase(g, rr + 1), q2 = p.qBase(g, rr + Math.min(2, count - 1)),
+                    q3 = p.qBase(g, rr + Math.min(3, count - 1));
+            scores4(p.q, q0, q1, q2, q3, p.k, kb, p.kvStride, n, hd, p.scale, sc, o, o + KEY_BLOCK,
+                    o + Math.min(2, count - 1) * KEY_BLOCK, o + Math.min(3, count - 1) * KEY_BLOCK);
+        }
+        for (int i = r; i < r + count; i++) {
+            int oi = o + (i - r) * KEY_BLOCK;
+            float oldMax = st[i];
+            float max = Math.max(oldMax, VectorMath.max(sc, oi, n));
+            float sum = VectorMath.expShifted(sc, oi, n, max);
+            float corr = (float) Math.exp(oldMax - max);   // 0 on the first block (oldMax = -inf)
+            st[rows + i] = st[rows + i] * corr + sum;
+            st[i] = max;
+            if (corr != 1f) VectorMath.scale(acc, i * hd, hd, corr);
+        }
+        if (count == 1) {
+            values(sc, o, n, p.v, vb, p.kvStride, hd, acc, r * hd);
+        } else {
+            values4(sc, o, count, n, p.v, vb, p.kvStride, hd, acc, r * hd);
+        }
+    }
+
+    /** {@link #scores} for four query rows at once: each key slice is loaded once for the four dot products. */
+    private static void scores4(float[] q, int q0, int q1, int q2, int q3, float[] k, int kb, int stride, int n, int hd,
+                                float scale, float[] out, int o0, int o1, int o2, int o3) {
+        if (hd % L != 0) {
+            scores(q, q0, k, kb, stride, n, hd, scale, out, o0);
+            scores(q, q1, k, kb, stride, n, hd, scale, out, o1);
+            scores(q, q2, k, kb, stride, n, hd, scale, out, o2);
+            scores(q, q3, k, kb, stride, n, hd, scale, out, o3);
+            return;
+        }
+        for (int j = 0; j < n; j++) {
+            int b = kb + j * stride;
+            FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
+            for (int d = 0; d < hd; d += L) {
+                FloatVector kv = FloatVector.fromArray(S, k, b + d);
+                a0 = FloatVector.fromArray(S, q, q0 + d).fma(kv, a0);
+                a1 = FloatVector.fromArray(S, q, q1 + d).fma(kv, a1);
+                a2 = FloatVector.fromArray(S, q, q2 + d).fma(kv, a2);
+                a3 = FloatVector.fromArray(S, q, q3 + d).fma(kv, a3);
+            }
+            out[o0 + j] = a0.reduceLanes(VectorOperators.ADD) * scale;
+            out[o1 + j] = a1.reduceLanes(VectorOperators.ADD) * scale;
+            out[o2 + j] = a2.reduceLanes(VectorOperators.ADD) * scale;
+            out[o3 + j] = a3.reduceLanes(VectorOperators.ADD) * scale;
+        }
+    }
+
+    /**
+     * {@link #values} for {@code count} (2..4) consecutive rows (probabilities {@code KEY_BLOCK} apart in p,
+     * accumulators hd apart in acc): each value slice is loaded once for all rows. Two vectors of the head
+     * dimension at a time, so the 4 × 2 accumulators stay in registers on AVX2 too.
+     */
+    private static void values4(float[] p, int o, int count, int n, float[] v, int vb, int stride, int hd, float[] acc, int ab) {
+        // a missing row repeats the last one: it loads, computes and stores the same values as that row
+        int o0 = o, o1 = o + KEY_BLOCK, o2 = o + Math.min(2, count - 1) * KEY_BLOCK, o3 = o + Math.min(3, count - 1) * KEY_BLOCK;
+        int c0 = ab, c1 = ab + hd, c2 = ab + Math.min(2, count - 1) * hd, c3 = ab + Math.min(3, count - 1) * hd;
+        int d = 0;
+        for (; d + 2 * L <= hd; d += 2 * L) {
+            FloatVector x0 = FloatVector.fromArray(S, acc, c0 + d), y0 = FloatVector.fromArray(S, acc, c0 + d + L);
+            FloatVector x1 = FloatVector.fromArray(S, acc, c1 + d), y1 = FloatVector.fromArray(S, acc, c1 + d + L);
+            FloatVector x2 = FloatVector.fromArray(S, acc, c2 + d), y2 = FloatVector.fromArray(S, acc, c2 + d + L);
+            FloatVector x3 = FloatVector.fromArray(S, acc, c3 + d), y3 = FloatVector.fromArray(S, acc, c3 + d + L);
+            for (int j = 0; j < n; j++) {
+                int b = vb + j * stride + d;
+                FloatVector v0 = FloatVector.fromArray(S, v, b), v1 = FloatVector.fromArray(S, v, b + L);
+                FloatVector w = FloatVector.broadcast(S, p[o0 + j]);
+                x0 = v0.fma(w, x0);
+                y0 = v1.fma(w, y0);
+                w = FloatVector.broadcast(S, p[o1 + j]);
+                x1 = v0.fma(w, x1);
+                y1 = v1.fma(w, y1);
+                w = FloatVector.broadcast(S, p[o2 + j]);
+                x2 = v0.fma(w, x2);
+                y2 = v1.fma(w, y2);
+                w = FloatVector.broadcast(S, p[o3 + j]);
+                x3 = v0.fma(w, x3);
+                y3 = v1.fma(w, y3);
+            }
+            x0.intoArray(acc, c0 + d);
+            y0.intoArray(acc, c0 + d + L);
+            x1.intoArray(acc, c1 + d);
+            y1.intoArray(acc, c1 + d + L);
+            x2.intoArray(acc, c2 + d);
+            y2.intoArray(acc, c2 + d + L);
+            x3.intoArray(acc, c3 + d);
+            y3.intoArray(acc, c3 + d + L);
+        }
+        if (d < hd) {   // the rest of the head dimension, row by row (real rows only: a repeat would add twice)
+            for (int i = 0; i < count; i++) values(p, o + i * KEY_BLOCK, n, v, vb + d, stride, hd - d, acc, ab + i * hd + d);
+        }
+    }
+
+    /**
+     * Reads one float per cache line of n rows of w floats, in storage order. The arithmetic walks a block head
+     * by head (a strided pattern the hardware prefetchers follow poorly, about 8 GB/s from DRAM on one core);
+     * touching the block's rows first, in order, streams them into L2 at close to the full read rate.
+     */
+    private static float touch(float[] x, int base, int stride, int n, int w) {
+        float t = 0f;
+        for (int j = 0; j < n; j++) {
+            int b = base + j * stride;
+            for (int d = 0; d < w; d += 16) t += x[b + d];
+        }
+        return t;
+    }
+
+    /**
+     * {@code out[o + j] = scale · q[qb..qb+hd) · k[kb + j·stride ..)} for the n keys from {@code kb}. For head dims
+     * of four or eight vectors the query is held in registers while the keys stream past (loaded in the loop, it
+     * would be reloaded for every key: the JIT cannot tell that q and out are different arrays).
+     */
+    private static void scores(float[] q, int qb, float[] k, int kb, int stride, int n, int hd, float scale,
+                               float[] out, int o) {
+        if (hd == 4 * L) {
+            FloatVector q0 = FloatVector.fromArray(S, q, qb), q1 = FloatVector.fromArray(S, q, qb + L);
+            FloatVector q2 = FloatVector.fromArray(S, q, qb + 2 * L), q3 = FloatVector.fromArray(S, q, qb + 3 * L);
+            for (int j = 0; j < n; j++) {
+                int b = kb + j * stride;
+                FloatVector a = q0.mul(FloatVector.fromArray(S, k, b));
+                FloatVector c = q1.mul(FloatVector.fromArray(S, k, b + L));
+                a = q2.fma(FloatVector.fromArray(S, k, b + 2 * L), a);
+                c = q3.fma(FloatVector.fromArray(S, k, b + 3 * L), c);
+                out[o + j] = a.add(c).reduceLanes(VectorOperators.ADD) * scale;
+            }
+        } else if (hd == 8 * L) {
+            FloatVector q0 = FloatVector.fromArray(S, q, qb), q1 = FloatVector.fromArray(S, q, qb + L);
+            FloatVector q2 = FloatVector.fromArray(S, q, qb + 2 * L), q3 = FloatVector.fromArray(S, q, qb + 3 * L);
+            FloatVector q4 = FloatVector.fromArray(S, q, qb + 4 * L), q5 = FloatVector.fromArray(S, q, qb + 5 * L);
+            FloatVector q6 = FloatVector.fromArray(S, q, qb + 6 * L), q7 = FloatVector.fromArray(S, q, qb + 7 * L);
+            for (int j = 0; j < n; j++) {
+                int b = kb + j * stride;
+                FloatVector a = q0.mul(FloatVector.fromArray(S, k, b));
+                FloatVector c = q1.mul(FloatVector.fromArray(S, k, b + L));
+                a = q2.fma(FloatVector.fromArray(S, k, b + 2 * L), a);
+                c = q3.fma(FloatVector.fromArray(S, k, b + 3 * L), c);
+                a = q4.fma(FloatVector.fromArray(S, k, b + 4 * L), a);
+                c = q5.fma(FloatVector.fromArray(S, k, b + 5 * L), c);
+                a = q6.fma(FloatVector.fromArray(S, k, b + 6 * L), a);
+                c = q7.fma(FloatVector.fromArray(S, k, b + 7 * L), c);
+                out[o + j] = a.add(c).reduceLanes(VectorOperators.ADD) * scale;
+            }
+        } else {
+            for (int j = 0; j < n; j++) out[o + j] = dot(q, qb, k, kb + j * stride, hd) * scale;
+        }
+    }
+
+    /**
+     * {@code acc[ab..ab+hd) += Σ_j p[o + j] · v[vb + j·stride ..)} over n keys: the accumulators of a whole slice
+     * of the head dimension (eight vectors, then four, then one) stay in registers while the keys stream past.
+     */
+    private static void values(float[] p, int o, int n, float[] v, int vb, int stride, int hd, float[] acc, int ab) {
+        int d = 0;
+        for (; d + 8 * L <= hd; d += 8 * L) {
+            int c = ab + d;
+            FloatVector a0 = FloatVector.fromArray(S, acc, c), a1 = FloatVector.fromArray(S, acc, c + L);
+            FloatVector a2 = FloatVector.fromArray(S, acc, c + 2 * L), a3 = FloatVector.fromArray(S, acc, c + 3 * L);
+            FloatVector a4 = FloatVector.fromArray(S, acc, c + 4 * L), a5 = FloatVector.fromArray(S, acc, c + 5 * L);
+            FloatVector a6 = FloatVector.fromArray(S, acc, c + 6 * L), a7 = FloatVector.fromArray(S, acc, c + 7 * L);
+            for (int j = 0; j < n; j++) {
+                int b = vb + j * stride + d;
+                FloatVector w = FloatVector.broadcast(S, p[o + j]);
+                a0 = FloatVector.fromArray(S, v, b).fma(w, a0);
+                a1 = FloatVector.fromArray(S, v, b + L).fma(w, a1);
+                a2 = FloatVector.fromArray(S, v, b + 2 * L).fma(w, a2);
+                a3 = FloatVector.fromArray(S, v, b + 3 * L).fma(w, a3);
+                a4 = FloatVector.fromArray(S, v, b + 4 * L).fma(w, a4);
+                a5 = FloatVector.fromArray(S, v, b + 5 * L).fma(w, a5);
+                a6 = FloatVector.fromArray(S, v, b + 6 * L).fma(w, a6);
+                a7 = FloatVector.fromArray(S, v, b + 7 * L).fma(w, a7);
+            }
+            a0.intoArray(acc, c);
+            a1.intoArray(acc, c + L);
+            a2.intoArray(acc, c + 2 * L);
+            a3.intoArray(acc, c + 3 * L);
+            a4.intoArray(acc, c + 4 * L);
+            a5.intoArray(acc, c + 5 * L);
+            a6.intoArray(acc, c + 6 * L);
+            a7.intoArray(acc, c + 7 * L);
+        }
+        for (; d + 4 * L <= hd; d += 4 * L) {
+            int c = ab + d;
+            FloatVector a0 = FloatVector.fromArray(S, acc, c), a1 = FloatVector.fromArray(S, acc, c + L);
+            FloatVector a2 = FloatVector.fromArray(S, acc, c + 2 * L), a3 = FloatVector.fromArray(S, acc, c + 3 * L);
+            for (int j = 0; j < n; j++) {
+                int b = vb + j * stride + d;
+                FloatVector w = FloatVector.broadcast(S, p[o + j]);
+                a0 = FloatVector.fromArray(S, v, b).fma(w, a0);
+                a1 = FloatVector.fromArray(S, v, b + L).fma(w, a1);
+                a2 = FloatVector.fromArray(S, v, b + 2 * L).fma(w, a2);
+                a3 = FloatVector.fromArray(S, v, b + 3 * L).fma(w, a3);
+            }
+            a0.intoArray(acc, c);
+            a1.intoArray(acc, c + L);
+            a2.intoArray(acc, c + 2 * L);
+            a3.intoArray(acc, c + 3 * L);
+        }
+        for (; d + L <= hd; d += L) {
+            FloatVector a0 = FloatVector.fromArray(S, acc, ab + d);
+            for (int j = 0; j < n; j++) a0 = FloatVector.fromArray(S, v, vb + j * stride + d).fma(FloatVector.broadcast(S, p[o + j]), a0);
+            a0.intoArray(acc, ab + d);
+        }
+        for (; d < hd; d++) {
+            float a = acc[ab + d];
+            for (int j = 0; j < n; j++) a = Math.fma(p[o + j], v[vb + j * stride + d], a);
+            acc[ab + d] = a;
         }
     }
 

@@ -98,6 +98,12 @@ class AttentionTest {
         c.add(new Case("decode causal", 2, 257, 8, 2, 12, 0, 255, true));
         c.add(new Case("decode window", 1, 100 + 33, 4, 2, 36, 100, 32, true));
         c.add(new Case("decode groups 4", 3, 1000, 4, 1, 8, 0, 997, false));
+        // GQA groups of 3 and 8 rows (SmolVLM, Qwen2.5-VL-3B), head dims that are 4 vectors wide on AVX-512 (64) and
+        // AVX2 (32), and one that is not a whole number of vectors (40)
+        c.add(new Case("decode GQA 3", 1, 880, 9, 3, 64, 0, 879, true));
+        c.add(new Case("decode GQA 8", 1, 300, 16, 2, 128, 0, 299, false));
+        c.add(new Case("decode GQA 3", 1, 200, 6, 2, 32, 0, 199, false));
+        c.add(new Case("decode GQA 5", 2, 150, 10, 2, 40, 0, 148, true));
         // Nothing visible: empty key set, and queries before the first causal key.
         c.add(new Case("no keys", 3, 0, 2, 1, 8, 0, -3, true));
         c.add(new Case("late causal start", 7, 4, 4, 2, 12, 0, -3, true));
