@@ -1,5 +1,7 @@
 package dev.casa.core.kernels;
 
+import java.util.Arrays;
+
 /**
  * Per-thread buffers of the matmul kernels, allocated once per thread and reused by every call
  * (fresh memory is slow to touch here, and hot loops must not allocate). The GEMM buffers are
@@ -8,8 +10,13 @@ package dev.casa.core.kernels;
 final class Scratch {
     private static final ThreadLocal<Scratch> PER_THREAD = ThreadLocal.withInitial(Scratch::new);
 
-    /** The activation rows of a GEMV laid out for the weight format (shared with the workers); grow. */
-    private final float[][] prepared = new float[Gemv.MAX_ROWS][0];
+    /**
+     * The activation rows of a GEMV laid out for a weight format (shared with the workers); grow.
+     * One slot per format of a shared-input call ({@link Gemv#runShared}); a plain GEMV uses slot 0.
+     */
+    private float[][][] prepared = {new float[Gemv.MAX_ROWS][0]};
+    /** The work plan of a shared-input GEMV called from this thread; created on first use. */
+    private Gemv.SharedPlan sharedPlan;
     /** All of A packed for one GEMM called from this thread (shared with the workers); grows. */
     private float[] packedA = new float[0];
     /** Packed block of W: {@code NC} output features in panels of {@code NR}, {@code KC} deep. */
@@ -27,10 +34,27 @@ final class Scratch {
 
     /** {@code rows} buffers of at least {@code size} floats (the same array object each call). */
     float[][] prepared(int rows, int size) {
-        for (int i = 0; i < rows; i++) {
-            if (prepared[i].length < size) prepared[i] = new float[size];
+        return prepared(0, rows, size);
+    }
+
+    /** As {@link #prepared(int, int)}, for slot {@code slot}: slots are independent buffers, usable at once. */
+    float[][] prepared(int slot, int rows, int size) {
+        while (prepared.length <= slot) {
+            prepared = Arrays.copyOf(prepared, prepared.length + 1);
+            prepared[prepared.length - 1] = new float[Gemv.MAX_ROWS][0];
         }
-        return prepared;
+        float[][] p = prepared[slot];
+        for (int i = 0; i < rows; i++) {
+            if (p[i].length < size) p[i] = new float[size];
+        }
+        return p;
+    }
+
+    /** This thread's shared-input GEMV plan with room for {@code matrices} matrices (the same object each call). */
+    Gemv.SharedPlan sharedPlan(int matrices) {
+        if (sharedPlan == null) sharedPlan = new Gemv.SharedPlan();
+        sharedPlan.ensure(matrices);
+        return sharedPlan;
     }
 
     static Scratch get() { return PER_THREAD.get(); }

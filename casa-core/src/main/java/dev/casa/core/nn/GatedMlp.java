@@ -12,8 +12,8 @@ public record GatedMlp(Linear gate, Linear up, Linear down, Activation act) {
      * {@code rows · intermediate()} floats each.
      */
     public void forward(ThreadPool pool, float[] x, int rows, float[] gateScratch, float[] upScratch, float[] out) {
-        gate.forward(pool, x, rows, gateScratch);
-        up.forward(pool, x, rows, upScratch);
+        // gate and up read the same x: one pool call in decode
+        Linear.forwardShared(pool, x, 0, rows, new Linear[] {gate, up}, new float[][] {gateScratch, upScratch}, new int[2]);
         if (rows * (long) intermediate() >= 1 << 16) {
             act.gatedProduct(pool, gateScratch, upScratch, rows, intermediate());
         } else {

@@ -22,4 +22,19 @@ public record Linear(Tensor weight, float[] bias) {
     public void forward(ThreadPool pool, float[] input, int rows, float[] output) {
         forward(pool, input, 0, rows, output, 0);
     }
+
+    /**
+     * Several Linears of the same input: {@code ls[i]} writes {@code outputs[i]} from {@code outOffsets[i]},
+     * exactly as its {@link #forward} would. In decode they run as one pool call ({@link Matmul#matmulShared}).
+     */
+    public static void forwardShared(ThreadPool pool, float[] input, int inOffset, int rows, Linear[] ls,
+                                     float[][] outputs, int[] outOffsets) {
+        Tensor[] weights = new Tensor[ls.length];
+        float[][] biases = new float[ls.length][];
+        for (int i = 0; i < ls.length; i++) {
+            weights[i] = ls[i].weight;
+            biases[i] = ls[i].bias;
+        }
+        Matmul.matmulShared(pool, input, inOffset, rows, weights, biases, outputs, outOffsets);
+    }
 }

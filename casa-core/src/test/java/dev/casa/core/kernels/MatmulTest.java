@@ -214,8 +214,17 @@ class MatmulTest {
         float[] c = new float[cOffset + m * n + 3];
         Arrays.fill(c, Float.NaN);
         Matmul.matmul(pool, a, aOffset, m, w, bias, c, cOffset);
-        String where = w.format() + " M=" + m + " N=" + n + " K=" + k + " bias=" + (bias != null)
-                + " threads=" + pool.threads();
+        assertMatchesOracle(w.format() + " M=" + m + " N=" + n + " K=" + k + " bias=" + (bias != null)
+                + " threads=" + pool.threads(), a, aOffset, m, w, bias, c, cOffset);
+    }
+
+    /**
+     * C's {@code m} rows from {@code cOffset} within the bound of the double-precision oracle, and
+     * C's elements around them still NaN (as the caller filled them).
+     */
+    static void assertMatchesOracle(String where, float[] a, int aOffset, int m, Tensor w, float[] bias,
+                                    float[] c, int cOffset) {
+        int n = w.rows(), k = w.cols();
         for (int i = 0; i < cOffset; i++) assertTrue(Float.isNaN(c[i]), "wrote before C: " + where);
         for (int i = cOffset + m * n; i < c.length; i++) assertTrue(Float.isNaN(c[i]), "wrote after C: " + where);
         for (int i = 0; i < m; i++) {
@@ -257,7 +266,7 @@ class MatmulTest {
         };
     }
 
-    private static Tensor weight(DType dtype, int n, int k, Random rnd) {
+    static Tensor weight(DType dtype, int n, int k, Random rnd) {
         float[] v = randoms(n * k, rnd);
         return switch (dtype) {
             case F32 -> Tensor.ofFloats("w", v, n, k);
@@ -267,7 +276,7 @@ class MatmulTest {
         };
     }
 
-    private static float[] randoms(int n, Random rnd) {
+    static float[] randoms(int n, Random rnd) {
         float[] v = new float[n];
         for (int i = 0; i < n; i++) v[i] = rnd.nextFloat() * 2 - 1;
         return v;

@@ -3,6 +3,7 @@ package dev.casa.text.casa;
 import dev.casa.core.kernels.Attention;
 import dev.casa.core.kernels.AttentionMask;
 import dev.casa.core.kernels.ThreadPool;
+import dev.casa.core.nn.Linear;
 import dev.casa.core.nn.RmsNorm;
 import dev.casa.core.nn.RotaryEmbedding;
 import dev.casa.core.nn.TensorBinder;
@@ -157,9 +158,9 @@ public final class CasaLayers {
         if (rows > 0 && !share) {
             // Text queries/keys/values of the whole chunk in one batch, rotated at their text positions.
             norm.forward(r.hidden(), rows, r.x());
-            a.q().forward(pool, r.x(), rows, r.selfQ()); // self-attention is done with its q
-            a.k().forward(pool, r.x(), rows, r.k());
-            a.v().forward(pool, r.x(), rows, r.v());
+            // q into r.selfQ(): self-attention is done with its q
+            Linear.forwardShared(pool, r.x(), 0, rows, new Linear[] {a.q(), a.k(), a.v()},
+                    new float[][] {r.selfQ(), r.k(), r.v()}, new int[3]);
             rope.rotateRows(r.selfQ(), 0, qd, rows, t.numAttentionHeads(), r.cos(), r.sin(), 0);
             rope.rotateRows(r.k(), 0, kvd, rows, t.numKeyValueHeads(), r.cos(), r.sin(), 0);
             q = r.selfQ();
@@ -172,8 +173,8 @@ public final class CasaLayers {
                 ImageInput img = images.get(step.image());
                 int n = img.numTokens();
                 norm.forward(img.embeddings(), 0, n, s.imageNorm, 0);
-                a.k().forward(pool, s.imageNorm, 0, n, wk, step.keyRow() * kvd);
-                a.v().forward(pool, s.imageNorm, 0, n, wv, step.keyRow() * kvd);
+                Linear.forwardShared(pool, s.imageNorm, 0, n, new Linear[] {a.k(), a.v()},
+                        new float[][] {wk, wv}, new int[] {step.keyRow() * kvd, step.keyRow() * kvd});
                 rotateImageKeys(s, plan.ropeRow[step.image()], wk, step.keyRow(), n);
             } else {
                 int n = step.to() - step.from();

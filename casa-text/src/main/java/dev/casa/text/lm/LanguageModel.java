@@ -6,6 +6,7 @@ import dev.casa.core.kernels.Matmul;
 import dev.casa.core.kernels.Norms;
 import dev.casa.core.kernels.ThreadPool;
 import dev.casa.core.kernels.VectorMath;
+import dev.casa.core.nn.Linear;
 import dev.casa.core.nn.RotaryEmbedding;
 import dev.casa.core.tensor.Tensor;
 import dev.casa.text.casa.CasaLayers;
@@ -265,9 +266,8 @@ public final class LanguageModel {
         AttentionProjections a = layer.selfAttn();
         int base = s.kvEntries;
         layer.inputLayernorm().forward(s.h, rows, s.x);
-        a.q().forward(pool, s.x, 0, rows, s.q, 0);
-        a.k().forward(pool, s.x, 0, rows, s.selfK[l], base * kvd);
-        a.v().forward(pool, s.x, 0, rows, s.selfV[l], base * kvd);
+        Linear.forwardShared(pool, s.x, 0, rows, new Linear[] {a.q(), a.k(), a.v()},
+                new float[][] {s.q, s.selfK[l], s.selfV[l]}, new int[] {0, base * kvd, base * kvd});
         rope.rotateRows(s.q, 0, qd, rows, t.numAttentionHeads(), s.cos, s.sin, 0);
         rope.rotateRows(s.selfK[l], base * kvd, kvd, rows, t.numKeyValueHeads(), s.cos, s.sin, 0);
         int keys = base + rows;
