@@ -3,12 +3,17 @@
 3420 with biases, RMSNorm, 2-D rotary, 112-px windows with full attention in blocks 7/15/23/31, patch merger
 2x2 -> 2048) in PyTorch fp32 with random weights, one image per call, written from HF transformers'
 Qwen2_5_VisionTransformerPretrainedModel (patch embed as HF's Conv3d, rot_pos_emb, get_window_index, the
-window permutation and its inverse). Attention is written by hand per window segment (matmul, softmax,
-matmul: no SDPA, no T x T mask), as HF's non-flash path does it chunk by chunk.
+window permutation and its inverse). Attention, --attention:
+  segments (default): written by hand per window segment (matmul, softmax, matmul: no SDPA, no T x T mask),
+      the fastest way to do it in plain PyTorch, and the stronger peer;
+  hf: exactly as HF v4.51.3's eager Qwen2_5_VLVisionAttention does it (its SDPA class builds the same mask):
+      a [1, T, T] mask of finfo.min with zeros on the window blocks, q k^T / sqrt(d) + mask, softmax, @ v, over
+      all T patches in every layer. This is what a user running HF's code computes.
+Both count the same (useful) FLOPs, those of the per-segment attention.
 
   LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-openmp env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE \
       /usr/bin/python3 casa-bench/scripts/qwen_vision_torch_bench.py [--sizes 448x448,1280x720] [--runs 3] \
-      [--warmup 1] [--threads 2]
+      [--warmup 1] [--threads 2] [--attention segments|hf|segments,hf]
 
 Sizes are image sizes (WxH) before the processor's smart_resize (factor 28, min_pixels 3136, max_pixels
 12845056, as Qwen2.5-VL-3B-Instruct's preprocessor_config.json). Prints one "PEER ..." line per size
@@ -115,6 +120,8 @@ class Tower:
         cu = torch.unique_consecutive(torch.tensor(cu, dtype=torch.int64)).tolist()
         return idx, cu
 
+    mode = "segments"
+
     def attention(self, x, blk, cos, sin, cu):
         n = x.shape[0]
         qkv = F.linear(x, blk["qkv"], blk["qkv_b"]).reshape(n, 3, HEADS, -1).permute(1, 0, 2, 3)
@@ -123,6 +130,14 @@ class Tower:
         q = q * c + rotate_half(q) * s
         k = k * c + rotate_half(k) * s
         q, k, v = q.transpose(0, 1), k.transpose(0, 1), v.transpose(0, 1)  # [heads, n, hd]
+        if self.mode == "hf":
+            mask = torch.full([1, n, n], torch.finfo(q.dtype).min, dtype=q.dtype)
+            for a, b in zip(cu[:-1], cu[1:]):
+                mask[..., a:b, a:b] = 0
+            weights = torch.matmul(q, k.transpose(1, 2)) / math.sqrt(D // HEADS) + mask
+            weights = torch.softmax(weights, dim=-1, dtype=torch.float32).to(q.dtype)
+            out = torch.matmul(weights, v).transpose(0, 1).reshape(n, D)
+            return F.linear(out, blk["proj"], blk["proj_b"])
         scale = (D // HEADS) ** -0.5
         out = torch.empty_like(q)
         for a, b in zip(cu[:-1], cu[1:]):
@@ -175,6 +190,7 @@ def main():
     ap.add_argument("--warmup", type=int, default=1)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--depth", type=int, default=DEPTH)
+    ap.add_argument("--attention", default="segments", help="segments, hf, or both: segments,hf")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; BLAS/OpenMP libraries: {loaded_blas()}", flush=True)
@@ -182,7 +198,12 @@ def main():
     tower = Tower(a.depth)
     print(f"random fp32 weights in {time.time() - t0:.1f} s", flush=True)
     g = torch.Generator().manual_seed(7)
-    for size in a.sizes.split(","):
+    modes = a.attention.split(",")
+    for mode in modes:
+        if mode not in ("segments", "hf"):
+            raise SystemExit(f"--attention: unknown mode {mode!r} (segments, hf)")
+    for size, mode in [(s, m) for s in a.sizes.split(",") for m in modes]:
+        tower.mode = mode
         width, height = (int(v) for v in size.lower().split("x"))
         rh, rw = smart_resize(height, width)
         h, w = rh // PATCH, rw // PATCH
@@ -196,12 +217,12 @@ def main():
                 s = time.perf_counter() - t
                 if not torch.isfinite(out).all():
                     raise SystemExit("non-finite output")
-                print(f"  torch {size} {'warmup' if r < 0 else 'run'} {r if r >= 0 else r + a.warmup}: {s:.3f} s", flush=True)
+                print(f"  torch {size} {mode} {'warmup' if r < 0 else 'run'} {r if r >= 0 else r + a.warmup}: {s:.3f} s", flush=True)
                 if r >= 0:
                     secs.append(s)
                     cpu += cpu_seconds() - c0
         med = statistics.median(secs)
-        print(f"PEER size={size} grid=1x{h}x{w} patches={h * w} tokens={out.shape[0]} gflop={f / 1e9:.2f} "
+        print(f"PEER size={size} attention={mode} grid=1x{h}x{w} patches={h * w} tokens={out.shape[0]} gflop={f / 1e9:.2f} "
               f"median_s={med:.4f} best_s={min(secs):.4f} gflops={f / med / 1e9:.1f} cores_busy={cpu / sum(secs):.2f}",
               flush=True)
 
