@@ -8,11 +8,13 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Attention for one or a few queries over many keys (decode). Memory-bound: the kernel walks the
- * keys in storage order, and for each key row reads the slices of all its kv heads one after the
- * other, so K and V stream through memory sequentially (a head-by-head walk would jump a whole row,
- * e.g. 8 KB, per key and miss the TLB and the prefetchers). Scores are dot products along the head
- * dimension; probabilities are folded into per-row accumulators with a vector axpy.
+ * Attention for one or a few queries over many keys (decode). K and V stream from DRAM, so the access
+ * pattern sets the speed. Keys go in blocks; each block's K and V rows are first read in storage order
+ * ({@link #touch}: the hardware prefetchers follow that at full rate, a head-by-head walk through the
+ * token-major cache ran at a third of it), then worked on head by head from L2. Within a kv head, the
+ * query rows that see the same keys (a GQA group) go through up to four at a time, so each K and V slice
+ * is loaded once for all of them; scores are dot products along the head dimension, and the values
+ * accumulate into registers over the block's keys (online softmax in between).
  *
  * <p>Work units are (range of kv heads) × (range of keys). With long caches the keys are split
  * across threads: each split keeps its own running max, sum and accumulator per row and the calling
