@@ -31,15 +31,7 @@ final class ByteTokenizerWriter {
             byteLevel(g, "pre_tokenizer");
             g.writeNullField("post_processor");
             byteLevel(g, "decoder");
-            g.writeObjectFieldStart("model");
-            g.writeStringField("type", "BPE");
-            g.writeNullField("dropout");
-            g.writeNullField("unk_token");
-            g.writeNullField("continuing_subword_prefix");
-            g.writeNullField("end_of_word_suffix");
-            g.writeBooleanField("fuse_unk", false);
-            g.writeBooleanField("byte_fallback", false);
-            g.writeBooleanField("ignore_merges", false);
+            QwenTokenizerWriter.writeBpeModelStart(g);
             g.writeObjectFieldStart("vocab");
             for (int id = 0; id < vocab.length; id++) g.writeNumberField(vocab[id], id);
             g.writeEndObject();

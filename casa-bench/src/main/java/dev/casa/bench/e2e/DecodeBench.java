@@ -45,22 +45,11 @@ public final class DecodeBench {
         FusedDecoder decoder = model.decoder(fusion);
         DecoderState state = decoder.newState(context + warmup + tokens + 1, 0);
         int[] prompt = Greedy.prompt(context, spec.vocab(), 1);
-        int next = Greedy.argmax(decoder.addTokens(state, prompt, LogitsMode.LAST), spec.vocab());
-        double[] seconds = new double[tokens];
-        double cpu0 = 0;
-        long wall0 = 0;
-        for (int i = -warmup; i < tokens; i++) {
-            if (i == 0) {
-                cpu0 = MachineState.processCpuSeconds();
-                wall0 = System.nanoTime();
-            }
-            long t0 = System.nanoTime();
-            float[] logits = decoder.addTokens(state, new int[] {next}, LogitsMode.LAST);
-            double s = (System.nanoTime() - t0) / 1e9;
-            next = Greedy.argmax(logits, spec.vocab());
-            if (i >= 0) seconds[i] = s;
-        }
-        double cores = (MachineState.processCpuSeconds() - cpu0) / ((System.nanoTime() - wall0) / 1e9);
+        int first = Greedy.argmax(decoder.addTokens(state, prompt, LogitsMode.LAST), spec.vocab());
+        Greedy.TimedDecode timed = Greedy.time(t -> decoder.addTokens(state, new int[] {t}, LogitsMode.LAST), first,
+                spec.vocab(), warmup, tokens);
+        double[] seconds = timed.seconds();
+        double cores = timed.cores();
         int midContext = context + warmup + tokens / 2;
         boolean casa = fusion.equals("casa");
         double bytes = spec.decodeBytes(midContext, casa ? midContext : 0);

@@ -56,22 +56,11 @@ public final class QwenDecodeBench {
 
             DecoderState state = lm.newState(context + warmup + tokens + 1);
             int[] prompt = Greedy.prompt(context, QwenTokenizerWriter.BPE_TOKENS, 1);
-            int next = Greedy.argmax(lm.addTokens(state, prompt, LogitsMode.LAST), vocab);
-            double[] seconds = new double[tokens];
-            double cpu0 = 0;
-            long wall0 = 0;
-            for (int i = -warmup; i < tokens; i++) {
-                if (i == 0) {
-                    cpu0 = MachineState.processCpuSeconds();
-                    wall0 = System.nanoTime();
-                }
-                long t0 = System.nanoTime();
-                float[] logits = lm.addTokens(state, new int[] {next}, LogitsMode.LAST);
-                double s = (System.nanoTime() - t0) / 1e9;
-                next = Greedy.argmax(logits, vocab);
-                if (i >= 0) seconds[i] = s;
-            }
-            cores = (MachineState.processCpuSeconds() - cpu0) / ((System.nanoTime() - wall0) / 1e9);
+            int first = Greedy.argmax(lm.addTokens(state, prompt, LogitsMode.LAST), vocab);
+            Greedy.TimedDecode timed = Greedy.time(tok -> lm.addTokens(state, new int[] {tok}, LogitsMode.LAST), first,
+                    vocab, warmup, tokens);
+            double[] seconds = timed.seconds();
+            cores = timed.cores();
             median = Stats.median(seconds);
             min = Stats.min(seconds);
             max = Stats.max(seconds);

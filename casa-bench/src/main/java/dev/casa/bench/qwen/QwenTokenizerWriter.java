@@ -115,6 +115,19 @@ public final class QwenTokenizerWriter {
     }
 
     /** Writes tokenizer.json (streamed; about 5 MB). */
+    /** Opens tokenizer.json's {@code "model"} object with HF's byte-level BPE options; vocab and merges follow. */
+    public static void writeBpeModelStart(JsonGenerator g) throws IOException {
+        g.writeObjectFieldStart("model");
+        g.writeStringField("type", "BPE");
+        g.writeNullField("dropout");
+        g.writeNullField("unk_token");
+        g.writeNullField("continuing_subword_prefix");
+        g.writeNullField("end_of_word_suffix");
+        g.writeBooleanField("fuse_unk", false);
+        g.writeBooleanField("byte_fallback", false);
+        g.writeBooleanField("ignore_merges", false);
+    }
+
     public static void write(Path file) throws IOException {
         String[] symbols = byteSymbols();
         List<String[]> merges = merges();
@@ -144,15 +157,7 @@ public final class QwenTokenizerWriter {
             g.writeEndObject();
             byteLevel(g, "post_processor");
             byteLevel(g, "decoder");
-            g.writeObjectFieldStart("model");
-            g.writeStringField("type", "BPE");
-            g.writeNullField("dropout");
-            g.writeNullField("unk_token");
-            g.writeNullField("continuing_subword_prefix");
-            g.writeNullField("end_of_word_suffix");
-            g.writeBooleanField("fuse_unk", false);
-            g.writeBooleanField("byte_fallback", false);
-            g.writeBooleanField("ignore_merges", false);
+            writeBpeModelStart(g);
             g.writeObjectFieldStart("vocab");
             for (int i = 0; i < 256; i++) g.writeNumberField(symbols[i], i);
             for (int i = 0; i < merges.size(); i++) g.writeNumberField(merges.get(i)[0] + merges.get(i)[1], 256 + i);
