@@ -173,8 +173,8 @@ public final class CasaLayers {
                 ImageInput img = images.get(step.image());
                 int n = img.numTokens();
                 norm.forward(img.embeddings(), 0, n, s.imageNorm, 0);
-                Linear.forwardShared(pool, s.imageNorm, 0, n, new Linear[] {a.k(), a.v()},
-                        new float[][] {wk, wv}, new int[] {step.keyRow() * kvd, step.keyRow() * kvd});
+                a.k().forward(pool, s.imageNorm, 0, n, wk, step.keyRow() * kvd);
+                a.v().forward(pool, s.imageNorm, 0, n, wv, step.keyRow() * kvd);
                 rotateImageKeys(s, plan.ropeRow[step.image()], wk, step.keyRow(), n);
             } else {
                 int n = step.to() - step.from();
